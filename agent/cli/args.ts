@@ -1,0 +1,87 @@
+// Command-line parsing and validation: every bad flag is a UsageError that
+// says what is accepted.
+import { parseArgs } from 'node:util';
+import { UsageError } from '../errors.js';
+import type { BackendChoice } from '../probes/backend.js';
+
+export type Format = 'table' | 'ndjson' | 'csv';
+
+export interface TraceArgs {
+  command: 'trace' | 'ui';
+  pids: number[];
+  comms: string[];
+  format: Format | null;
+  output: string | null;
+  durationS: number | null;
+  backend: BackendChoice;
+  listen: string;
+  open: boolean;
+}
+
+export type Parsed =
+  | { command: 'help' }
+  | { command: 'version' }
+  | { command: 'lab'; argv: string[] }
+  | TraceArgs;
+
+const OPTIONS = {
+  pid: { type: 'string', short: 'p', multiple: true },
+  comm: { type: 'string', short: 'c', multiple: true },
+  format: { type: 'string', short: 'f' },
+  output: { type: 'string', short: 'o' },
+  duration: { type: 'string', short: 'd' },
+  backend: { type: 'string' },
+  listen: { type: 'string' },
+  open: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
+} as const;
+
+function positiveInt(flag: string, v: string): number {
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 4_194_304) throw new UsageError(`${flag} expects a process id (1..4194304), got "${v}"`);
+  return Number(v);
+}
+
+export function parseCli(argv: string[]): Parsed {
+  if (argv[0] === 'lab') return { command: 'lab', argv: argv.slice(1) };
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (cause) {
+    throw new UsageError(`${(cause as Error).message.replace(/\. To specify a positional.*$/s, '')}; see srctrace --help`, { cause });
+  }
+  const { values: v, positionals } = parsed;
+  if (v.help) return { command: 'help' };
+  if (v.version) return { command: 'version' };
+  const sub = positionals[0] ?? 'trace';
+  if (positionals.length > 1 || (sub !== 'trace' && sub !== 'ui')) {
+    throw new UsageError(`unknown command "${positionals.join(' ')}": expected trace, ui or lab; see srctrace --help`);
+  }
+  const format = v.format ?? null;
+  if (format !== null && format !== 'table' && format !== 'ndjson' && format !== 'csv') {
+    throw new UsageError(`--format must be table, ndjson or csv, got "${format}"`);
+  }
+  let durationS: number | null = null;
+  if (v.duration !== undefined) {
+    durationS = Number(v.duration);
+    if (!/^\d+(\.\d+)?$/.test(v.duration) || !(durationS > 0)) throw new UsageError(`--duration expects a positive number of seconds, got "${v.duration}"`);
+  }
+  const backend = v.backend ?? 'auto';
+  if (backend !== 'auto' && backend !== 'tracepoint' && backend !== 'kprobe') {
+    throw new UsageError(`--backend must be auto, tracepoint or kprobe, got "${backend}"`);
+  }
+  for (const c of v.comm ?? []) {
+    if (c === '' || Buffer.byteLength(c) > 15) throw new UsageError(`--comm expects a task name of 1 to 15 bytes (the kernel keeps 15), got "${c}"`);
+  }
+  return {
+    command: sub,
+    pids: (v.pid ?? []).map((p) => positiveInt('--pid', p)),
+    comms: v.comm ?? [],
+    format,
+    output: v.output ?? null,
+    durationS,
+    backend,
+    listen: v.listen ?? '127.0.0.1:7420',
+    open: v.open ?? false,
+  };
+}

@@ -1,0 +1,33 @@
+export const HELP = `srctrace: which source address did each outgoing TCP connection use, which
+process opened it, and why.
+
+Usage:
+  srctrace [trace] [options]     trace every outgoing TCP connection (all namespaces)
+  srctrace ui [options]          trace and serve the live dashboard
+  srctrace lab up|down|status|traffic [--prefix P] [--json]
+                                 a multihomed lab in network namespaces to try it on
+
+Options:
+  -p, --pid PID          only connections of this process (repeatable)
+  -c, --comm NAME        only connections of tasks with this name (repeatable)
+  -f, --format FMT       table | ndjson | csv (default: table on a terminal,
+                         ndjson when stdout is a pipe or file)
+  -o, --output FILE      write records to FILE (format from --format, else from
+                         the extension .csv/.ndjson/.jsonl, else ndjson)
+  -d, --duration SECS    stop after SECS seconds (default: until Ctrl-C)
+      --backend B        auto | tracepoint | kprobe (default auto: kprobes when
+                         the kernel has them, else stable tracepoints)
+      --listen HOST:PORT dashboard address for "srctrace ui" (default 127.0.0.1:7420)
+      --open             open the dashboard in a browser ("srctrace ui")
+  -h, --help             this help
+  -V, --version          print the version
+
+Output: each connection is one record: process (pid, tid, ppid, uid, comm,
+cmdline, netns), source the kernel chose (saddr, sport, sourceReason), the
+destination, outcome (established | refused | timeout | unreachable | error),
+errno and latencyMs. Lost events are reported in the stream ("type":"lost") and
+summed on stderr at exit.
+
+Needs root, bpftrace >= 0.14 and a kernel with BTF (Linux 5.x distributions).
+Exit status: 0 ok (also when stopped with Ctrl-C or SIGTERM), 1 failure (bpftrace
+could not start or kept dying), 2 bad usage.`;

@@ -1,0 +1,76 @@
+// `srctrace [trace]` and `srctrace ui`: preflight, then run the pipeline until
+// Ctrl-C, SIGTERM, --duration or a probe failure; bpftrace is stopped on every path.
+import { Tracer, type TraceSummary } from '../pipeline/tracer.js';
+import { chooseBackend } from '../probes/backend.js';
+import { ensureTracefs, findBpftrace, requireBtf, requireRoot } from '../probes/preflight.js';
+import type { Sink } from '../sinks/sink.js';
+import type { TraceArgs } from './args.js';
+import { makeSink, openOutput, resolveFormat } from './sinks.js';
+
+export interface Extra {
+  /** Extra sinks and a closer, for `srctrace ui` (the dashboard). */
+  sinks: Sink[];
+  onStarted?: (tracer: Tracer) => void;
+}
+
+export async function runTraceCommand(args: TraceArgs, version: string, extra?: (backend: string) => Promise<Extra>): Promise<number> {
+  requireRoot();
+  const bpf = await findBpftrace();
+  requireBtf();
+  await ensureTracefs();
+  const backend = chooseBackend(args.backend);
+  const format = resolveFormat(args.format, args.output, process.stdout.isTTY === true);
+  const out = await openOutput(args.output);
+  const more = extra ? await extra(backend) : { sinks: [] };
+  const tracer = new Tracer({
+    backend,
+    bpftrace: bpf.path,
+    filter: { pids: args.pids, comms: args.comms },
+    sinks: [makeSink(format, out), ...more.sinks],
+  });
+  if (process.stderr.isTTY) process.stderr.write(`srctrace ${version}: starting bpftrace ${bpf.version} (${backend} probes)...\n`);
+
+  let stopReason: string | null = null;
+  let wake: () => void = () => {};
+  const stopped = new Promise<void>((r) => (wake = r));
+  const stop = (reason: string) => {
+    stopReason ??= reason;
+    wake();
+  };
+  const onSignal = (sig: NodeJS.Signals) => stop(`stopped by ${sig}`);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+  // A closed stdout (srctrace | head) ends the run instead of crashing it.
+  process.stdout.on('error', () => stop('output closed'));
+
+  try {
+    await tracer.start();
+  } catch (err) {
+    await tracer.stop('bpftrace failed to start').catch(() => {});
+    throw err;
+  }
+  more.onStarted?.(tracer);
+  const timer = args.durationS ? setTimeout(() => stop(`--duration ${args.durationS}s elapsed`), args.durationS * 1000) : null;
+  void tracer.failed.then((e) => e && stop('bpftrace could not be kept running'));
+
+  await stopped;
+  if (timer) clearTimeout(timer);
+  const summary = await tracer.stop(stopReason ?? 'stopped');
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  process.off('SIGHUP', onSignal);
+  const failure = await Promise.race([tracer.failed, Promise.resolve(null)]);
+  printSummary(summary, failure?.message ?? null);
+  return failure ? 1 : 0;
+}
+
+function printSummary(s: TraceSummary, failure: string | null): void {
+  const lost = s.lostKernel + s.lostAgent;
+  const parts = [`${s.connections} connection(s)`, `lost ${s.lostKernel} in kernel, ${s.lostAgent} in agent`];
+  if (s.malformedLines) parts.push(`${s.malformedLines} unreadable bpftrace line(s)`);
+  if (s.restarts) parts.push(`${s.restarts} bpftrace restart(s)`);
+  if (s.pendingAtExit) parts.push(`${s.pendingAtExit} still awaiting an outcome`);
+  process.stderr.write(`srctrace: ${parts.join('; ')}${lost ? ' (LOSS)' : ''}\n`);
+  if (failure) process.stderr.write(`srctrace: ${failure}\n`);
+}

@@ -1,0 +1,209 @@
+// Joins probe events into finished connection attempts. Pure and
+// clock-injected: callers pass the current CLOCK_MONOTONIC time, so tests can
+// replay captures deterministically.
+//
+// Why a join at all: the connecting task is only visible at SYN_SENT; the final
+// port and the outcome arrive later, often in softirq under another task's
+// name. Events come from per-CPU buffers, so an outcome may be read before its
+// start, and a socket address can be reused by a later connection. Starts are
+// kept per socket sorted by time; an outcome matches the latest start at or
+// before it.
+import type { ConnectErrorEvent, OutcomeEvent, StartEvent } from '../decode/events.js';
+import type { Outcome } from '../model/record.js';
+import { outcomeForErrno } from './errno.js';
+
+/** A finished attempt, ready to become a ConnectionRecord. */
+export type Attempt =
+  | { via: 'socket'; start: StartEvent; end: OutcomeEvent | null; outcome: Outcome; errno: number | null; note: string | null }
+  | { via: 'syscall'; error: ConnectErrorEvent; outcome: Outcome; errno: number };
+
+export interface CorrelatorOptions {
+  /** How long to wait for an out-of-order partner event (ns). */
+  holdNs?: number;
+  /** Most attempts awaiting an outcome; beyond it the oldest are evicted and counted. */
+  maxPending?: number;
+}
+
+export interface CorrelatorStats {
+  /** Outcomes with no start: the connect began before tracing did. */
+  unmatchedOutcomes: number;
+  /** Starts whose outcome never arrived although a later use of the socket did (kernel loss). */
+  lostOutcomes: number;
+  /** Pending attempts evicted because maxPending was reached. */
+  evicted: number;
+  /** connect() errors that belonged to an attempt already seen at SYN_SENT. */
+  mergedErrors: number;
+}
+
+interface Held<T> { ev: T; deadline: number }
+
+export class Correlator {
+  private readonly holdNs: number;
+  private readonly maxPending: number;
+  private readonly pending = new Map<string, StartEvent[]>();
+  private pendingCount = 0;
+  /** Recently started sockets (sk -> start times), to recognise post-SYN connect() errors. */
+  private readonly recentStarts = new Map<string, { ts: number; seen: number }[]>();
+  private readonly earlyOutcomes = new Map<string, Held<OutcomeEvent>[]>();
+  /** Closed from SYN_SENT with no socket error: the errno is in connect()'s return, if anywhere. */
+  private readonly closedQuietly = new Map<string, Held<{ start: StartEvent; end: OutcomeEvent }>>();
+  private heldErrors: Held<ConnectErrorEvent>[] = [];
+  readonly stats: CorrelatorStats = { unmatchedOutcomes: 0, lostOutcomes: 0, evicted: 0, mergedErrors: 0 };
+
+  constructor(opts: CorrelatorOptions = {}) {
+    this.holdNs = opts.holdNs ?? 250e6;
+    this.maxPending = opts.maxPending ?? 1_000_000;
+  }
+
+  get pendingAttempts(): number {
+    return this.pendingCount;
+  }
+
+  onStart(ev: StartEvent, now: number): Attempt[] {
+    const out: Attempt[] = [];
+    const recent = this.recentStarts.get(ev.sk);
+    if (recent) recent.push({ ts: ev.ts, seen: now });
+    else this.recentStarts.set(ev.sk, [{ ts: ev.ts, seen: now }]);
+
+    // An outcome that was read before this start (another CPU's buffer)?
+    const early = this.earlyOutcomes.get(ev.sk);
+    const idx = early ? early.findIndex((h) => h.ev.ts >= ev.ts) : -1;
+    if (early && idx >= 0) {
+      const [h] = early.splice(idx, 1);
+      if (early.length === 0) this.earlyOutcomes.delete(ev.sk);
+      this.finish(ev, h!.ev, now, out);
+      return out;
+    }
+
+    const list = this.pending.get(ev.sk);
+    if (list) {
+      list.push(ev);
+      list.sort((a, b) => a.ts - b.ts);
+    } else {
+      this.pending.set(ev.sk, [ev]);
+    }
+    this.pendingCount++;
+    if (this.pendingCount > this.maxPending) this.evictOldest();
+    return out;
+  }
+
+  onOutcome(ev: OutcomeEvent, now: number): Attempt[] {
+    const out: Attempt[] = [];
+    const list = this.pending.get(ev.sk);
+    let i = list ? list.length - 1 : -1;
+    while (list && i >= 0 && list[i]!.ts > ev.ts) i--;
+    if (!list || i < 0) {
+      const held = { ev, deadline: now + this.holdNs };
+      const early = this.earlyOutcomes.get(ev.sk);
+      if (early) early.push(held);
+      else this.earlyOutcomes.set(ev.sk, [held]);
+      return out;
+    }
+    // Starts older than the matched one never got an outcome: it was lost.
+    const matched = list[i]!;
+    const older = list.splice(0, i + 1);
+    older.pop();
+    this.pendingCount -= i + 1;
+    for (const lost of older) {
+      this.stats.lostOutcomes++;
+      out.push({ via: 'socket', start: lost, end: null, outcome: 'error', errno: null, note: 'outcome lost (kernel event loss)' });
+    }
+    if (list.length === 0) this.pending.delete(ev.sk);
+    this.finish(matched, ev, now, out);
+    return out;
+  }
+
+  onConnectError(ev: ConnectErrorEvent, now: number): Attempt[] {
+    const out: Attempt[] = [];
+    if (this.resolveError(ev, out)) return out;
+    this.heldErrors.push({ ev, deadline: now + this.holdNs });
+    return out;
+  }
+
+  /** Release whatever has waited long enough for a partner. */
+  tick(now: number): Attempt[] {
+    const out: Attempt[] = [];
+    if (this.heldErrors.length > 0) {
+      const still: Held<ConnectErrorEvent>[] = [];
+      for (const h of this.heldErrors) {
+        if (this.resolveError(h.ev, out)) continue;
+        if (h.deadline > now) { still.push(h); continue; }
+        out.push({ via: 'syscall', error: h.ev, outcome: outcomeForErrno(h.ev.errno), errno: h.ev.errno });
+      }
+      this.heldErrors = still;
+    }
+    for (const [key, h] of this.closedQuietly) {
+      if (h.deadline > now) continue;
+      this.closedQuietly.delete(key);
+      out.push({ via: 'socket', start: h.ev.start, end: h.ev.end, outcome: 'error', errno: null, note: 'closed before any reply' });
+    }
+    for (const [sk, early] of this.earlyOutcomes) {
+      const keep = early.filter((h) => h.deadline > now);
+      this.stats.unmatchedOutcomes += early.length - keep.length;
+      if (keep.length === 0) this.earlyOutcomes.delete(sk);
+      else this.earlyOutcomes.set(sk, keep);
+    }
+    // Recent starts only matter while a connect() error could still refer to them.
+    const horizon = now - 4 * this.holdNs;
+    for (const [sk, starts] of this.recentStarts) {
+      const keep = starts.filter((s) => s.seen > horizon);
+      if (keep.length === 0) this.recentStarts.delete(sk);
+      else if (keep.length !== starts.length) this.recentStarts.set(sk, keep);
+    }
+    return out;
+  }
+
+  /**
+   * At exit: everything held is released, and attempts still waiting for an
+   * outcome are recorded too (outcome "error", stateRaw null) so their
+   * attribution is not lost.
+   */
+  drain(): { attempts: Attempt[]; stillPending: StartEvent[] } {
+    const attempts = this.tick(Number.POSITIVE_INFINITY);
+    const stillPending = [...this.pending.values()].flat();
+    for (const start of stillPending) {
+      attempts.push({ via: 'socket', start, end: null, outcome: 'error', errno: null, note: 'no outcome seen before tracing stopped' });
+    }
+    this.pending.clear();
+    this.pendingCount = 0;
+    return { attempts, stillPending };
+  }
+
+  private finish(start: StartEvent, end: OutcomeEvent, now: number, out: Attempt[]): void {
+    if (end.newState === 7 && end.skErr === 0) {
+      this.closedQuietly.set(`${start.sk}/${start.ts}`, { ev: { start, end }, deadline: now + this.holdNs });
+      return;
+    }
+    if (end.newState !== 7) {
+      out.push({ via: 'socket', start, end, outcome: 'established', errno: null, note: null });
+      return;
+    }
+    out.push({ via: 'socket', start, end, outcome: outcomeForErrno(end.skErr), errno: end.skErr, note: null });
+  }
+
+  /** True if the error belongs to an attempt that reached SYN_SENT (then it is merged, not a record). */
+  private resolveError(ev: ConnectErrorEvent, out: Attempt[]): boolean {
+    const starts = this.recentStarts.get(ev.sk);
+    const start = starts?.find((s) => s.ts >= ev.enterTs && s.ts <= ev.ts);
+    if (!start) return false;
+    this.stats.mergedErrors++;
+    const key = `${ev.sk}/${start.ts}`;
+    const quiet = this.closedQuietly.get(key);
+    if (quiet) {
+      this.closedQuietly.delete(key);
+      out.push({ via: 'socket', start: quiet.ev.start, end: quiet.ev.end, outcome: outcomeForErrno(ev.errno), errno: ev.errno, note: null });
+    }
+    return true;
+  }
+
+  private evictOldest(): void {
+    // Map iteration order is insertion order, which is close to time order.
+    for (const [sk, list] of this.pending) {
+      list.shift();
+      this.pendingCount--;
+      this.stats.evicted++;
+      if (list.length === 0) this.pending.delete(sk);
+      return;
+    }
+  }
+}

@@ -1,0 +1,43 @@
+// A finished attempt -> the ConnectionRecord contract. Time conversion and the
+// process lookup are injected so the join stays testable without /proc.
+import { bytesToHex, commToString } from '../decode/comm.js';
+import type { ConnectionRecord } from '../model/record.js';
+import type { Attempt } from './correlator.js';
+import { errnoName } from './errno.js';
+
+export interface RecordContext {
+  /** CLOCK_MONOTONIC ns -> ISO-8601 UTC with milliseconds. */
+  isoTime(monoNs: number): string;
+  cmdline(pid: number, startNs: number): string | null;
+}
+
+/** Offset between the kernel's monotonic clock and wall time, measured once. */
+export function wallClock(nowMs = Date.now(), monoNs = Number(process.hrtime.bigint())): (monoNs: number) => string {
+  const offsetMs = nowMs - monoNs / 1e6;
+  return (ns) => new Date(Math.round(ns / 1e6 + offsetMs)).toISOString();
+}
+
+export function toRecord(a: Attempt, ctx: RecordContext): ConnectionRecord {
+  if (a.via === 'syscall') {
+    const e = a.error;
+    return {
+      type: 'connection', ts: ctx.isoTime(e.enterTs), pid: e.pid, tid: e.tid, ppid: e.ppid, uid: e.uid,
+      comm: commToString(e.commBytes), commHex: bytesToHex(e.commBytes), cmdline: ctx.cmdline(e.pid, e.startNs),
+      netns: e.netns, proto: 'tcp', family: e.family, saddr: null, sport: null, daddr: e.daddr, dport: e.dport,
+      outcome: a.outcome, errno: a.errno, error: errnoName(a.errno), latencyMs: null, sourceReason: null, stateRaw: null,
+    };
+  }
+  const s = a.start;
+  const end = a.end;
+  const sport = end && end.sport !== 0 ? end.sport : s.sport !== 0 ? s.sport : null;
+  return {
+    type: 'connection', ts: ctx.isoTime(s.ts), pid: s.pid, tid: s.tid, ppid: s.ppid, uid: s.uid,
+    comm: commToString(s.commBytes), commHex: bytesToHex(s.commBytes), cmdline: ctx.cmdline(s.pid, s.startNs),
+    netns: s.netns, proto: 'tcp', family: s.family, saddr: s.saddr, sport, daddr: s.daddr, dport: s.dport,
+    outcome: a.outcome, errno: a.errno,
+    error: a.errno !== null ? errnoName(a.errno) : a.note,
+    latencyMs: end ? Math.round((end.ts - s.ts) / 1e3) / 1e3 : null,
+    sourceReason: s.bound ? 'bind' : 'route',
+    stateRaw: end ? end.newState : null,
+  };
+}

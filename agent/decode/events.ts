@@ -1,0 +1,62 @@
+// Typed events decoded from bpftrace's lines: one variant per line kind in
+// bpf/*.bt. Timestamps are CLOCK_MONOTONIC nanoseconds as numbers (exact to
+// 2 ns for a century of uptime, which is plenty for ordering and latency).
+
+export interface TaskInfo {
+  pid: number;
+  tid: number;
+  ppid: number;
+  uid: number;
+  /** Raw 16-byte comm up to its first NUL. */
+  commBytes: Uint8Array;
+  /** Thread group leader start time (boot-time ns), to verify /proc reads. */
+  startNs: number;
+}
+
+/** CLOSE -> SYN_SENT in the connecting task (or tcp_connect on kprobe kernels). */
+export interface StartEvent extends TaskInfo {
+  kind: 'start';
+  ts: number;
+  sk: string;
+  netns: number;
+  family: 4 | 6;
+  saddr: string;
+  daddr: string;
+  /** 0 on the tracepoint backend: the port is assigned after SYN_SENT. */
+  sport: number;
+  dport: number;
+  /** The application bound a specific source address before connect(). */
+  bound: boolean;
+}
+
+/** SYN_SENT -> ESTABLISHED / CLOSE: the attempt's outcome (often softirq). */
+export interface OutcomeEvent {
+  kind: 'outcome';
+  ts: number;
+  sk: string;
+  newState: number;
+  sport: number;
+  skErr: number;
+}
+
+/** connect() returned an error; may or may not have got as far as SYN_SENT. */
+export interface ConnectErrorEvent extends TaskInfo {
+  kind: 'connect-error';
+  ts: number;
+  enterTs: number;
+  sk: string;
+  netns: number;
+  family: 4 | 6;
+  daddr: string;
+  dport: number;
+  errno: number;
+}
+
+export interface ReadyEvent { kind: 'ready'; ts: number }
+export interface LostEvent { kind: 'lost'; count: number }
+/** bpftrace's own chatter ("Attaching 5 probes...") and blank lines. */
+export interface InfoEvent { kind: 'info'; text: string }
+export interface MalformedEvent { kind: 'malformed'; line: string; reason: string }
+
+export type ProbeEvent =
+  | StartEvent | OutcomeEvent | ConnectErrorEvent | ReadyEvent | LostEvent | InfoEvent | MalformedEvent;

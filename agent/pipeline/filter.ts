@@ -1,0 +1,15 @@
+// --pid / --comm selection, applied to connection records only: loss and
+// status records always pass, so a filtered view still shows what was lost.
+import type { SrcRecord } from '../model/record.js';
+
+export interface RecordFilter {
+  pids: number[];
+  comms: string[];
+}
+
+export function makeFilter(f: RecordFilter): (r: SrcRecord) => boolean {
+  const pids = new Set(f.pids);
+  const comms = new Set(f.comms);
+  if (pids.size === 0 && comms.size === 0) return () => true;
+  return (r) => r.type !== 'connection' || pids.has(r.pid) || comms.has(r.comm);
+}

@@ -1,0 +1,169 @@
+import { createWriteStream } from 'node:fs';
+// Wires the one-way pipeline: probes (supervised bpftrace) -> decode ->
+// correlate -> record -> filter -> sinks. Stages never call each other
+// sideways; this module is the only place they meet.
+import { Correlator, type Attempt } from '../correlate/correlator.js';
+import { toRecord, wallClock } from '../correlate/to-record.js';
+import { decodeLine } from '../decode/decode-line.js';
+import { ProcInfo } from '../enrich/proc-info.js';
+import type { ProbeError } from '../errors.js';
+import type { Backend, SrcRecord } from '../model/record.js';
+import { Supervisor } from '../probes/supervisor.js';
+import type { Sink } from '../sinks/sink.js';
+import { makeFilter, type RecordFilter } from './filter.js';
+import { programFor } from './program.js';
+
+export interface TraceOptions {
+  backend: Backend;
+  bpftrace: string;
+  filter: RecordFilter;
+  sinks: Sink[];
+  /** Program text override (tests use this to run a replay or a broken script). */
+  program?: string;
+  supervisor?: { maxRestarts?: number; baseDelayMs?: number };
+}
+
+export interface TraceSummary {
+  connections: number;
+  lostKernel: number;
+  lostAgent: number;
+  malformedLines: number;
+  /** Attempts still waiting for an outcome when tracing stopped (e.g. SYN to a silent host). */
+  pendingAtExit: number;
+  restarts: number;
+  error: ProbeError | null;
+}
+
+const mono = () => Number(process.hrtime.bigint());
+
+export class Tracer {
+  private readonly correlator = new Correlator();
+  private readonly proc = new ProcInfo();
+  private readonly isoTime = wallClock();
+  private readonly keep: (r: SrcRecord) => boolean;
+  private readonly supervisor: Supervisor;
+  private ticker: NodeJS.Timeout | null = null;
+  /** SRCTRACE_RAW_LOG=FILE keeps every bpftrace line, for bug reports. */
+  private readonly rawLog = process.env.SRCTRACE_RAW_LOG ? createWriteStream(process.env.SRCTRACE_RAW_LOG) : null;
+  private malformedPending = 0;
+  private malformedExample = '';
+  private reported = { lostOutcomes: 0, evicted: 0 };
+  readonly summary: TraceSummary = { connections: 0, lostKernel: 0, lostAgent: 0, malformedLines: 0, pendingAtExit: 0, restarts: 0, error: null };
+
+  constructor(private readonly opts: TraceOptions) {
+    this.keep = makeFilter(opts.filter);
+    this.supervisor = new Supervisor({
+      bpftrace: opts.bpftrace,
+      program: opts.program ?? programFor(opts.backend),
+      onLine: (line) => this.onLine(line),
+      ...opts.supervisor,
+      onRestarting: ({ attempt, exit, delayMs }) =>
+        this.emit(this.status('restarting', `bpftrace exited (code ${exit.exitCode ?? '-'}${exit.signal ? `, ${exit.signal}` : ''}${exit.stderr ? `: ${exit.stderr.split('\n').pop()}` : ''}); restart ${attempt} in ${delayMs} ms`)),
+      onRestart: ({ gapStartNs, gapEndNs }) => {
+        this.summary.restarts++;
+        this.emit({
+          type: 'lost', ts: this.isoTime(gapEndNs), count: 0, where: 'restart',
+          detail: `not tracing from ${this.isoTime(gapStartNs)} to ${this.isoTime(gapEndNs)} (${Math.round((gapEndNs - gapStartNs) / 1e6)} ms) while bpftrace restarted; connections in that gap are missing`,
+        });
+      },
+    });
+  }
+
+  /** Resolves when probes are attached; rejects with ProbeError if bpftrace cannot start. */
+  async start(): Promise<void> {
+    await this.supervisor.start();
+    this.emit(this.status('started', `tracing outgoing TCP connections (bpftrace pid ${this.supervisor.pid})`));
+    this.ticker = setInterval(() => this.tick(mono()), 100);
+  }
+
+  /** Settles when supervision ends by itself (bpftrace could not be kept alive). */
+  get failed(): Promise<ProbeError | null> {
+    return this.supervisor.done;
+  }
+
+  async stop(reason: string): Promise<TraceSummary> {
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = null;
+    await this.supervisor.stop();
+    const { attempts, stillPending } = this.correlator.drain();
+    this.emitAttempts(attempts);
+    this.tick(mono());
+    this.summary.pendingAtExit = stillPending.length;
+    const st = this.correlator.stats;
+    this.emit(this.status('stopped', `${reason}; ${this.summary.connections} connection(s) recorded${stillPending.length ? `, ${stillPending.length} still awaiting an outcome (recorded with outcome "error")` : ''}; outcomes without a start (connects begun before tracing): ${st.unmatchedOutcomes}`));
+    this.rawLog?.end();
+    await Promise.all(this.opts.sinks.map((s) => s.close()));
+    return this.summary;
+  }
+
+  /** Feeds one bpftrace line through the pipeline (public so replays can drive it). */
+  onLine(line: string): void {
+    this.rawLog?.write(`${line}\n`);
+    const ev = decodeLine(line);
+    const now = mono();
+    switch (ev.kind) {
+      case 'start':
+        this.proc.cmdline(ev.pid, ev.startNs); // read /proc now, while the process surely exists
+        this.emitAttempts(this.correlator.onStart(ev, now));
+        break;
+      case 'outcome':
+        this.emitAttempts(this.correlator.onOutcome(ev, now));
+        break;
+      case 'connect-error':
+        this.proc.cmdline(ev.pid, ev.startNs);
+        this.emitAttempts(this.correlator.onConnectError(ev, now));
+        break;
+      case 'lost':
+        this.summary.lostKernel += ev.count;
+        this.emit({ type: 'lost', ts: this.isoTime(now), count: ev.count, where: 'kernel', detail: 'bpftrace perf buffer overflowed; raise BPFTRACE_PERF_RB_PAGES or trace less' });
+        break;
+      case 'malformed':
+        this.summary.malformedLines++;
+        this.summary.lostAgent++;
+        this.malformedPending++;
+        if (!this.malformedExample) this.malformedExample = `${ev.reason} (line: ${JSON.stringify(ev.line.slice(0, 120))})`;
+        break;
+      case 'ready':
+      case 'info':
+        break;
+    }
+  }
+
+  private tick(now: number): void {
+    this.emitAttempts(this.correlator.tick(now));
+    if (this.malformedPending > 0) {
+      this.emit({ type: 'lost', ts: this.isoTime(now), count: this.malformedPending, where: 'agent', detail: `unreadable bpftrace output: ${this.malformedExample}` });
+      this.malformedPending = 0;
+      this.malformedExample = '';
+    }
+    const s = this.correlator.stats;
+    const lostOutcomes = s.lostOutcomes - this.reported.lostOutcomes;
+    const evicted = s.evicted - this.reported.evicted;
+    if (evicted > 0) {
+      this.summary.lostAgent += evicted;
+      this.emit({ type: 'lost', ts: this.isoTime(now), count: evicted, where: 'agent', detail: 'too many connections awaiting an outcome; the oldest were dropped' });
+    }
+    if (lostOutcomes > 0) {
+      this.summary.lostKernel += lostOutcomes;
+      this.emit({ type: 'lost', ts: this.isoTime(now), count: lostOutcomes, where: 'kernel', detail: 'outcome events missing for sockets that were reused (recorded with outcome "error")' });
+    }
+    this.reported = { lostOutcomes: s.lostOutcomes, evicted: s.evicted };
+  }
+
+  private emitAttempts(attempts: Attempt[]): void {
+    for (const a of attempts) {
+      const record = toRecord(a, { isoTime: this.isoTime, cmdline: (pid, start) => this.proc.cmdline(pid, start) });
+      if (!this.keep(record)) continue;
+      this.summary.connections++;
+      this.emit(record);
+    }
+  }
+
+  private emit(record: SrcRecord): void {
+    for (const sink of this.opts.sinks) sink.write(record);
+  }
+
+  private status(state: 'started' | 'restarting' | 'stopped', detail: string): SrcRecord {
+    return { type: 'status', ts: this.isoTime(mono()), state, backend: this.opts.backend, detail };
+  }
+}

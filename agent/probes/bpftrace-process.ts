@@ -1,0 +1,82 @@
+// One bpftrace child: spawned through execa, its stdout split into lines,
+// stderr kept for error messages. `setpriv --pdeathsig KILL` makes the kernel
+// kill bpftrace even if the agent itself is SIGKILLed, so no probe outlives us.
+import { existsSync } from 'node:fs';
+import { execa, type ResultPromise } from 'execa';
+import { LineSplitter } from './line-splitter.js';
+
+export interface BpftraceProcessOptions {
+  bpftrace: string;
+  /** The whole program, fed on stdin. */
+  program: string;
+  onLine: (line: string) => void;
+  env?: Record<string, string>;
+}
+
+export interface ExitInfo {
+  exitCode: number | null;
+  signal: string | null;
+  stderr: string;
+}
+
+// Harmless noise from bpftrace 0.17 on these kernels.
+const NOISE = [/couldn't set RLIMIT_MEMLOCK/, /WARNING: Addrspace/, /^\s*~+\s*$/, /Error while reading traceable functions/];
+
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
+
+export class BpftraceProcess {
+  readonly exited: Promise<ExitInfo>;
+  private readonly child: ResultPromise;
+  private stderrTail: string[] = [];
+  private stopping = false;
+
+  constructor(opts: BpftraceProcessOptions) {
+    // Default line buffering: a connection shows up as soon as it completes.
+    const args = ['-'];
+    const [file, argv] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', '--', opts.bpftrace, ...args]] : [opts.bpftrace, args];
+    this.child = execa(file, argv, {
+      input: opts.program,
+      env: { BPFTRACE_PERF_RB_PAGES: '1024', BPFTRACE_MAP_KEYS_MAX: '65536', ...opts.env },
+      buffer: false,
+      reject: false,
+      cleanup: true,
+      stripFinalNewline: false,
+      forceKillAfterDelay: 3000,
+    });
+    const lines = new LineSplitter(opts.onLine);
+    this.child.stdout!.setEncoding('latin1');
+    this.child.stdout!.on('data', (chunk: string) => lines.push(chunk));
+    this.child.stderr!.setEncoding('utf8');
+    const errLines = new LineSplitter((l) => {
+      if (NOISE.some((re) => re.test(l)) || l.trim() === '') return;
+      this.stderrTail.push(l);
+      if (this.stderrTail.length > 40) this.stderrTail.shift();
+    });
+    this.child.stderr!.on('data', (c: string) => errLines.push(c));
+    this.exited = this.child.then((r) => {
+      lines.end();
+      errLines.end();
+      return { exitCode: r.exitCode ?? null, signal: r.signal ?? null, stderr: this.stderrTail.join('\n') };
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get isStopping(): boolean {
+    return this.stopping;
+  }
+
+  /** SIGINT lets bpftrace run END and flush; SIGKILL follows if it lingers. */
+  async stop(graceMs = 3000): Promise<ExitInfo> {
+    this.stopping = true;
+    this.child.kill('SIGINT');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,72 @@
+// Checks that must pass before bpftrace can run, each failing with the fix.
+import { existsSync, readFileSync } from 'node:fs';
+import { execa } from 'execa';
+import { BpftraceMissingError, BpftraceTooOldError, KernelSupportError, NotRootError, TracefsError } from '../errors.js';
+
+export const MIN_BPFTRACE: [number, number] = [0, 14];
+
+export function requireRoot(uid = process.getuid?.() ?? 0): void {
+  if (uid !== 0) {
+    throw new NotRootError('srctrace must run as root to load BPF programs: run it with sudo (sudo srctrace ...)');
+  }
+}
+
+/** Finds bpftrace on PATH (or $SRCTRACE_BPFTRACE) and checks its version. */
+export async function findBpftrace(env: NodeJS.ProcessEnv = process.env): Promise<{ path: string; version: string }> {
+  const path = env.SRCTRACE_BPFTRACE ?? 'bpftrace';
+  let stdout: string;
+  try {
+    ({ stdout } = await execa(path, ['--version'], { env, timeout: 10_000 }));
+  } catch (cause) {
+    throw new BpftraceMissingError(
+      `bpftrace not found (${path}): install it with "apt-get install bpftrace" (Debian/Ubuntu) or "dnf install bpftrace" (Fedora/RHEL)`,
+      { cause },
+    );
+  }
+  const m = /v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(stdout);
+  if (!m) throw new BpftraceMissingError(`could not read the bpftrace version from "${stdout.trim()}"`);
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  if (major < MIN_BPFTRACE[0] || (major === MIN_BPFTRACE[0] && minor < MIN_BPFTRACE[1])) {
+    throw new BpftraceTooOldError(
+      `bpftrace ${m[0]} is too old: srctrace needs ${MIN_BPFTRACE.join('.')} or newer (Ubuntu 22.04 and Debian 12 ship new enough ones)`,
+    );
+  }
+  return { path, version: m[0].replace(/^v/, '') };
+}
+
+const TRACEFS_DIRS = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'];
+
+/** bpftrace (0.17 reads /sys/kernel/debug/tracing) needs tracefs; mount it if root and missing. */
+export async function ensureTracefs(): Promise<void> {
+  const mounts = () => readFileSync('/proc/mounts', 'utf8');
+  if (!/ tracefs /.test(mounts())) {
+    await mount('tracefs', '/sys/kernel/tracing');
+  }
+  if (!/ debugfs /.test(mounts())) {
+    await mount('debugfs', '/sys/kernel/debug');
+  }
+  if (!TRACEFS_DIRS.some((d) => existsSync(`${d}/events`))) {
+    throw new TracefsError(
+      'tracefs is not available at /sys/kernel/tracing or /sys/kernel/debug/tracing: run "mount -t tracefs nodev /sys/kernel/tracing" (the kernel needs CONFIG_FTRACE)',
+    );
+  }
+}
+
+async function mount(fs: string, dir: string): Promise<void> {
+  try {
+    await execa('mount', ['-t', fs, 'nodev', dir], { timeout: 10_000 });
+  } catch (cause) {
+    // debugfs is optional when tracefs is reachable elsewhere; the final check decides.
+    if (fs === 'tracefs' && !existsSync('/sys/kernel/debug/tracing/events')) {
+      throw new TracefsError(`${fs} is not mounted and mounting it failed: run "mount -t ${fs} nodev ${dir}" as root`, { cause });
+    }
+  }
+}
+
+export function requireBtf(): void {
+  if (!existsSync('/sys/kernel/btf/vmlinux')) {
+    throw new KernelSupportError(
+      'this kernel has no BTF (/sys/kernel/btf/vmlinux): srctrace needs CONFIG_DEBUG_INFO_BTF=y (standard on Debian 11+, Ubuntu 20.10+, Fedora, RHEL 8.2+)',
+    );
+  }
+}

@@ -1,0 +1,120 @@
+// Keeps bpftrace running: a probe that dies is restarted with bounded
+// exponential back-off and the gap is reported; a probe that cannot start (or
+// keeps dying) ends the run with a ProbeError.
+import { ProbeError } from '../errors.js';
+import { BpftraceProcess, type ExitInfo } from './bpftrace-process.js';
+
+export interface SupervisorOptions {
+  bpftrace: string;
+  program: string;
+  onLine: (line: string) => void;
+  /** Called after a restart with the gap (monotonic ns) during which nothing was traced. */
+  onRestart: (info: { attempt: number; exit: ExitInfo; gapStartNs: number; gapEndNs: number }) => void;
+  onRestarting?: (info: { attempt: number; exit: ExitInfo; delayMs: number }) => void;
+  maxRestarts?: number;
+  baseDelayMs?: number;
+  startTimeoutMs?: number;
+  /** Runs this long without dying resets the restart budget. */
+  stableMs?: number;
+  env?: Record<string, string>;
+  monoNow?: () => number;
+}
+
+const mono = () => Number(process.hrtime.bigint());
+
+export class Supervisor {
+  private proc: BpftraceProcess | null = null;
+  private stopped = false;
+  private readyResolve: (() => void) | null = null;
+  /** Settles with null on a clean stop, or the error that ended supervision. */
+  readonly done: Promise<ProbeError | null>;
+  private finish!: (e: ProbeError | null) => void;
+
+  constructor(private readonly opts: SupervisorOptions) {
+    this.done = new Promise((r) => (this.finish = r));
+  }
+
+  /** Starts bpftrace; resolves once its probes are attached (the READY line). */
+  async start(): Promise<void> {
+    const exit = await this.launch();
+    if (exit) {
+      const err = new ProbeError('bpftrace failed to start', exit);
+      this.finish(err);
+      throw err;
+    }
+    void this.watch();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.proc) await this.proc.stop();
+    this.finish(null);
+  }
+
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
+  /** Spawns one bpftrace; resolves with null when READY, or its exit info if it died first. */
+  private launch(): Promise<ExitInfo | null> {
+    const timeoutMs = this.opts.startTimeoutMs ?? 60_000;
+    return new Promise((resolve) => {
+      let ready = false;
+      this.readyResolve = () => {
+        ready = true;
+        clearTimeout(timer);
+        resolve(null);
+      };
+      const proc = new BpftraceProcess({
+        bpftrace: this.opts.bpftrace,
+        program: this.opts.program,
+        env: this.opts.env,
+        onLine: (line) => {
+          if (!ready && line.startsWith('READY ')) this.readyResolve?.();
+          this.opts.onLine(line);
+        },
+      });
+      this.proc = proc;
+      const timer = setTimeout(() => {
+        void proc.stop(1000);
+      }, timeoutMs);
+      void proc.exited.then((exit) => {
+        clearTimeout(timer);
+        if (!ready) resolve(exit.exitCode === null && !exit.signal ? { ...exit, stderr: `${exit.stderr}\n(no READY within ${timeoutMs} ms)` } : exit);
+      });
+    });
+  }
+
+  private async watch(): Promise<void> {
+    const maxRestarts = this.opts.maxRestarts ?? 5;
+    const base = this.opts.baseDelayMs ?? 500;
+    const stableMs = this.opts.stableMs ?? 60_000;
+    const now = this.opts.monoNow ?? mono;
+    let attempt = 0;
+    let runningSince = now();
+    while (!this.stopped) {
+      const exit = await this.proc!.exited;
+      if (this.stopped || this.proc!.isStopping) return;
+      const gapStartNs = now();
+      if ((gapStartNs - runningSince) / 1e6 > stableMs) attempt = 0;
+      attempt++;
+      if (attempt > maxRestarts) {
+        this.finish(new ProbeError(`bpftrace kept exiting (${maxRestarts} restarts failed)`, exit));
+        return;
+      }
+      const delayMs = Math.min(base * 2 ** (attempt - 1), 30_000);
+      this.opts.onRestarting?.({ attempt, exit, delayMs });
+      await new Promise((r) => setTimeout(r, delayMs));
+      if (this.stopped) return;
+      const failed = await this.launch();
+      if (this.stopped) return;
+      if (failed) {
+        // Counts as another failed attempt; loop waits on the dead process's exit (already settled).
+        runningSince = now();
+        continue;
+      }
+      runningSince = now();
+      this.opts.onRestart({ attempt, exit, gapStartNs, gapEndNs: runningSince });
+    }
+  }
+}

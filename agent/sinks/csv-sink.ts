@@ -1,0 +1,20 @@
+// CSV holds connection rows only; loss and status go to `notices` (stderr) so
+// they still reach the user without breaking the table's columns.
+import { CSV_HEADER, toCsvRow } from '../model/format.js';
+import { dispatchRecord, type SrcRecord } from '../model/record.js';
+import { describeNotice } from './notice.js';
+import { endStream, type Sink, type TextOut } from './sink.js';
+
+export function csvSink(out: TextOut, notices: TextOut): Sink {
+  out.write(`${CSV_HEADER}\n`);
+  return {
+    write(record: SrcRecord) {
+      dispatchRecord(record, {
+        connection: (r) => out.write(`${toCsvRow(r)}\n`),
+        lost: (r) => notices.write(`${describeNotice(r)}\n`),
+        status: (r) => notices.write(`${describeNotice(r)}\n`),
+      });
+    },
+    close: () => endStream(out),
+  };
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs everything srctrace needs on Debian/Ubuntu (as root) and builds it.
+# Idempotent: packages already present and an up-to-date build are skipped.
+#   scripts/setup.sh          runtime: bpftrace, iproute2, node deps, build
+#   scripts/setup.sh --test   also what the test suite needs (gcc, chromium)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want=(bpftrace iproute2 util-linux)
+[ "${1:-}" = "--test" ] && want+=(gcc libc6-dev chromium)
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: need root to install: ${missing[*]} (run with sudo)" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
+  echo "setup: srctrace needs Node.js 20 or newer (found: $(node --version 2>/dev/null || echo none))" >&2
+  exit 1
+fi
+
+# Reinstall only when the lockfile changed since the last install.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# Rebuild when any source is newer than the build stamp.
+stamp=dist/.build-stamp
+if [ ! -f "$stamp" ] || [ -n "$(find agent ui/src ui/index.html bpf package.json -newer "$stamp" -print -quit 2>/dev/null)" ]; then
+  npm run build --silent
+  touch "$stamp"
+fi

@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import { Correlator, type Attempt } from '../../agent/correlate/correlator.js';
+import { decodeLine } from '../../agent/decode/decode-line.js';
+import type { ConnectErrorEvent, OutcomeEvent, ProbeEvent, StartEvent } from '../../agent/decode/events.js';
+import { captureLines } from '../helpers/capture.js';
+
+const HOLD = 250e6;
+
+function feed(c: Correlator, ev: ProbeEvent, now: number): Attempt[] {
+  switch (ev.kind) {
+    case 'start': return c.onStart(ev, now);
+    case 'outcome': return c.onOutcome(ev, now);
+    case 'connect-error': return c.onConnectError(ev, now);
+    default: return [];
+  }
+}
+
+/** Replays events in the given order with time advancing 1 ms per event, then drains. */
+function replay(events: ProbeEvent[], opts: { maxPending?: number } = {}): { attempts: Attempt[]; c: Correlator } {
+  const c = new Correlator({ holdNs: HOLD, ...opts });
+  const attempts: Attempt[] = [];
+  let now = 1e12;
+  for (const ev of events) {
+    attempts.push(...feed(c, ev, now), ...c.tick(now));
+    now += 1e6;
+  }
+  attempts.push(...c.tick(now + 10 * HOLD));
+  return { attempts, c };
+}
+
+/** A compact, comparable view of an attempt. */
+function view(a: Attempt) {
+  if (a.via === 'syscall') return { via: a.via, tid: a.error.tid, daddr: a.error.daddr, outcome: a.outcome, errno: a.errno };
+  return { via: a.via, tid: a.start.tid, saddr: a.start.saddr, daddr: a.start.daddr, sport: a.end?.sport ?? null, outcome: a.outcome, errno: a.errno };
+}
+
+const capture = captureLines('loopback-hostile-names.txt').map(decodeLine);
+const expected = [
+  { via: 'socket', tid: 10943, saddr: '127.0.0.1', daddr: '127.0.0.1', sport: 47930, outcome: 'refused', errno: 111 },
+  { via: 'socket', tid: 10945, saddr: '127.0.0.1', daddr: '127.0.0.1', sport: 47932, outcome: 'refused', errno: 111 },
+  { via: 'socket', tid: 10950, saddr: '::1', daddr: '::1', sport: 47258, outcome: 'refused', errno: 111 },
+  { via: 'socket', tid: 10953, saddr: '127.0.0.1', daddr: '127.0.0.1', sport: 47944, outcome: 'refused', errno: 111 },
+  { via: 'socket', tid: 10956, saddr: '127.0.0.3', daddr: '127.0.0.1', sport: 34349, outcome: 'refused', errno: 111 },
+  { via: 'syscall', tid: 10959, daddr: '198.18.99.1', outcome: 'unreachable', errno: 101 },
+  { via: 'syscall', tid: 10968, daddr: '2001:db8::9', outcome: 'error', errno: 99 },
+  { via: 'socket', tid: 11171, saddr: '127.0.0.1', daddr: '127.0.0.1', sport: 45134, outcome: 'established', errno: null },
+  { via: 'socket', tid: 11171, saddr: '127.0.0.1', daddr: '127.0.0.1', sport: 45142, outcome: 'established', errno: null },
+  { via: 'socket', tid: 11171, saddr: '127.0.0.1', daddr: '127.0.0.1', sport: 45158, outcome: 'established', errno: null },
+];
+type View = { tid: number; sport?: number | null };
+const byTidPort = (a: View, b: View) => a.tid - b.tid || (a.sport ?? 0) - (b.sport ?? 0);
+
+describe('Correlator on a real capture', () => {
+  it('joins every attempt once, with the connecting thread, final port and outcome; connect() errors after SYN are merged', () => {
+    const { attempts, c } = replay(capture);
+    expect(attempts.map(view).sort(byTidPort)).toEqual([...expected].sort(byTidPort));
+    expect(c.stats).toEqual({ unmatchedOutcomes: 0, lostOutcomes: 0, evicted: 0, mergedErrors: 5 });
+    expect(c.pendingAttempts).toBe(0);
+  });
+
+  it('gives the same answer when every outcome arrives before its start (other CPU buffers read first)', () => {
+    const reordered = [...capture];
+    for (let i = 0; i < reordered.length - 1; i++) {
+      if (reordered[i]!.kind === 'start' && reordered[i + 1]!.kind === 'outcome') {
+        [reordered[i], reordered[i + 1]] = [reordered[i + 1]!, reordered[i]!];
+        i++;
+      }
+    }
+    // and connect() errors before the start they belong to
+    const errorsFirst = [...reordered.filter((e) => e.kind === 'connect-error'), ...reordered.filter((e) => e.kind !== 'connect-error')];
+    expect(replay(reordered).attempts.map(view).sort(byTidPort)).toEqual([...expected].sort(byTidPort));
+    expect(replay(errorsFirst).attempts.map(view).sort(byTidPort)).toEqual([...expected].sort(byTidPort));
+  });
+});
+
+const task = { pid: 100, tid: 101, ppid: 1, uid: 0, commBytes: new Uint8Array([0x61]), startNs: 5 };
+const start = (sk: string, ts: number, extra: Partial<StartEvent> = {}): StartEvent => ({
+  kind: 'start', ts, sk, ...task, netns: 1, family: 4, saddr: '192.0.2.1', daddr: '198.18.1.1', sport: 0, dport: 80, bound: false, ...extra,
+});
+const outcome = (sk: string, ts: number, newState: number, sport: number, skErr = 0): OutcomeEvent => ({ kind: 'outcome', ts, sk, newState, sport, skErr });
+const cerr = (sk: string, enterTs: number, ts: number, errno: number, extra: Partial<ConnectErrorEvent> = {}): ConnectErrorEvent => ({
+  kind: 'connect-error', ts, enterTs, sk, ...task, netns: 1, family: 4, daddr: '198.18.99.1', dport: 80, errno, ...extra,
+});
+
+describe('Correlator edge cases', () => {
+  it('a reused socket address: each outcome goes to the start just before it, even when both starts arrive first', () => {
+    const events = [start('a', 100, { tid: 1 }), start('a', 300, { tid: 2 }), outcome('a', 200, 1, 1111), outcome('a', 400, 7, 2222, 111)];
+    expect(replay(events).attempts.map(view)).toEqual([
+      { via: 'socket', tid: 1, saddr: '192.0.2.1', daddr: '198.18.1.1', sport: 1111, outcome: 'established', errno: null },
+      { via: 'socket', tid: 2, saddr: '192.0.2.1', daddr: '198.18.1.1', sport: 2222, outcome: 'refused', errno: 111 },
+    ]);
+  });
+
+  it('a start whose outcome was lost is still recorded (as error) and counted once a later outcome passes it', () => {
+    const { attempts, c } = replay([start('a', 100, { tid: 1 }), start('a', 300, { tid: 2 }), outcome('a', 400, 1, 2222)]);
+    expect(attempts.map(view)).toEqual([
+      { via: 'socket', tid: 1, saddr: '192.0.2.1', daddr: '198.18.1.1', sport: null, outcome: 'error', errno: null },
+      { via: 'socket', tid: 2, saddr: '192.0.2.1', daddr: '198.18.1.1', sport: 2222, outcome: 'established', errno: null },
+    ]);
+    expect(c.stats.lostOutcomes).toBe(1);
+  });
+
+  it('an outcome with no start (connect began before tracing) is counted, not recorded', () => {
+    const { attempts, c } = replay([outcome('zz', 100, 1, 5)]);
+    expect(attempts).toEqual([]);
+    expect(c.stats.unmatchedOutcomes).toBe(1);
+  });
+
+  it('a connect() error with no SYN is an unreachable record; with a SYN in the same call it is merged', () => {
+    const { attempts, c } = replay([cerr('b', 10, 20, 113), start('c', 50), outcome('c', 60, 7, 9, 110), cerr('c', 40, 70, 110)]);
+    expect(attempts.map(view)).toEqual([
+      { via: 'socket', tid: 101, saddr: '192.0.2.1', daddr: '198.18.1.1', sport: 9, outcome: 'timeout', errno: 110 },
+      { via: 'syscall', tid: 101, daddr: '198.18.99.1', outcome: 'unreachable', errno: 113 },
+    ]);
+    expect(c.stats.mergedErrors).toBe(1);
+  });
+
+  it('a socket closed from SYN_SENT without a socket error takes connect()\'s errno (port exhaustion), else "closed before any reply"', () => {
+    const withErrno = replay([start('d', 50), outcome('d', 60, 7, 0, 0), cerr('d', 40, 70, 99)]).attempts;
+    expect(withErrno.map(view)).toEqual([{ via: 'socket', tid: 101, saddr: '192.0.2.1', daddr: '198.18.1.1', sport: 0, outcome: 'error', errno: 99 }]);
+    const closed = replay([start('e', 50), outcome('e', 60, 7, 4444, 0)]).attempts;
+    expect(closed).toHaveLength(1);
+    expect(closed[0]).toMatchObject({ via: 'socket', outcome: 'error', errno: null, note: 'closed before any reply' });
+  });
+
+  it('keeps ten thousand pending attempts and joins each one (no 4096-entry limit)', () => {
+    const n = 10_000;
+    const events: ProbeEvent[] = [];
+    for (let i = 0; i < n; i++) events.push(start(`s${i}`, i, { tid: i }));
+    for (let i = 0; i < n; i++) events.push(outcome(`s${i}`, n + i, 7, 20000 + i, 111));
+    const { attempts, c } = replay(events);
+    expect(attempts).toHaveLength(n);
+    expect(attempts.every((a) => a.via === 'socket' && a.end!.sport === 20000 + a.start.tid)).toBe(true);
+    expect(c.stats).toEqual({ unmatchedOutcomes: 0, lostOutcomes: 0, evicted: 0, mergedErrors: 0 });
+  });
+
+  it('evicts and counts beyond maxPending instead of growing without bound', () => {
+    const events: ProbeEvent[] = [start('x1', 1), start('x2', 2), start('x3', 3)];
+    const { c } = replay(events, { maxPending: 2 });
+    expect(c.stats.evicted).toBe(1);
+    expect(c.pendingAttempts).toBe(2);
+  });
+
+  it('drain() records attempts still waiting for an outcome, keeping their attribution', () => {
+    const c = new Correlator({ holdNs: HOLD });
+    c.onStart(start('p', 1, { tid: 7 }), 0);
+    const { attempts, stillPending } = c.drain();
+    expect(stillPending.map((s) => s.sk)).toEqual(['p']);
+    expect(attempts.map(view)).toEqual([{ via: 'socket', tid: 7, saddr: '192.0.2.1', daddr: '198.18.1.1', sport: null, outcome: 'error', errno: null }]);
+    expect(c.pendingAttempts).toBe(0);
+  });
+});

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { commBytesFromWords, commToString } from '../../agent/decode/comm.js';
+import { decodeLine } from '../../agent/decode/decode-line.js';
+import { captureLines } from '../helpers/capture.js';
+
+const bytes = (hex: string) => Uint8Array.from(Buffer.from(hex, 'hex'));
+
+describe('decodeLine on a real capture (loopback, hostile task names, unreachable)', () => {
+  const lines = captureLines('loopback-hostile-names.txt');
+  const events = lines.map(decodeLine);
+
+  it('decodes every line of the capture (no malformed)', () => {
+    expect(events.filter((e) => e.kind === 'malformed')).toEqual([]);
+    expect(events.filter((e) => e.kind === 'start')).toHaveLength(8);
+    expect(events.filter((e) => e.kind === 'outcome')).toHaveLength(8);
+    expect(events.filter((e) => e.kind === 'connect-error')).toHaveLength(7);
+  });
+
+  it('decodes a start with a hostile name byte-exactly', () => {
+    expect(decodeLine(lines[2]!)).toEqual({
+      kind: 'start', ts: 710348393230, sk: 'ffff888102a3a500', pid: 10941, tid: 10943, ppid: 10854, uid: 0,
+      startNs: 710313592562, commBytes: bytes('22275c0a09ff80fe41'), netns: 4026531833, family: 4,
+      saddr: '127.0.0.1', daddr: '127.0.0.1', sport: 0, dport: 47001, bound: false,
+    });
+    expect(commToString(bytes('22275c0a09ff80fe41'))).toBe('"\'\\\n\t\ufffd\ufffd\ufffdA');
+  });
+
+  it('decodes the outcome line with the final port and socket error', () => {
+    expect(decodeLine(lines[3]!)).toEqual({ kind: 'outcome', ts: 710348539828, sk: 'ffff888102a3a500', newState: 7, sport: 47930, skErr: 111 });
+  });
+
+  it('treats an IPv6 socket talking to an IPv4-mapped peer as IPv4', () => {
+    const ev = decodeLine(lines[11]!);
+    expect(ev).toMatchObject({ kind: 'start', family: 4, saddr: '127.0.0.1', daddr: '127.0.0.1', pid: 10952 });
+  });
+
+  it('marks an explicitly bound source (sk_userlocks has SOCK_BINDADDR_LOCK)', () => {
+    expect(decodeLine(lines[14]!)).toMatchObject({ kind: 'start', saddr: '127.0.0.3', bound: true, sport: 34349 });
+  });
+
+  it('decodes connect() errors with the destination from the sockaddr', () => {
+    expect(decodeLine(lines[17]!)).toEqual({
+      kind: 'connect-error', ts: 710508284765, enterTs: 710508263495, sk: 'ffff888102a3a500', pid: 10958, tid: 10959,
+      ppid: 10854, uid: 0, startNs: 710474849847, commBytes: bytes('1b5b33316d726564'), netns: 4026532383,
+      family: 4, daddr: '198.18.99.1', dport: 80, errno: 101,
+    });
+    expect(decodeLine(lines[18]!)).toMatchObject({ kind: 'connect-error', family: 6, daddr: '2001:db8::9', dport: 443, errno: 99 });
+    expect(decodeLine(lines[13]!)).toMatchObject({ kind: 'connect-error', family: 4, daddr: '127.0.0.1', dport: 47001 });
+  });
+
+  it('recognises bpftrace chatter', () => {
+    expect(decodeLine('Attaching 5 probes...')).toEqual({ kind: 'info', text: 'Attaching 5 probes...' });
+    expect(decodeLine('READY 708049192267')).toEqual({ kind: 'ready', ts: 708049192267 });
+    expect(decodeLine('Lost 17 events')).toEqual({ kind: 'lost', count: 17 });
+    expect(decodeLine('')).toEqual({ kind: 'info', text: '' });
+  });
+});
+
+describe('decodeLine rejects what does not match the contract', () => {
+  const good = 'O 710348539828 ffff888102a3a500 7 47930 111';
+  it.each([
+    ['truncated line', 'O 710348539828 ffff888102a3a500 7 47930'],
+    ['extra field', `${good} 5`],
+    ['non-numeric field', 'O 7103485x9828 ffff888102a3a500 7 47930 111'],
+    ['unknown tag', 'X 1 2 3'],
+    ['half a start line (split by a newline in older formats)', 'S 710348393230 ffff888102a3a500 10941 10943 10854 0 4026531833 2 ::ffff:127.0.0.1'],
+    ['text where a comm word belongs', 'S 1 ff 1 1 1 0 1 2 ::1 ::1 0 80 0 1 evil"name\\\\0000 0000000000000000'],
+    ['bad family', 'S 1 ff 1 1 1 0 1 7 ::1 ::1 0 80 0 1 0000000000000000 0000000000000000'],
+  ])('%s', (_why, line) => {
+    expect(decodeLine(line)).toMatchObject({ kind: 'malformed' });
+  });
+
+  it('cuts very long malformed lines in the report', () => {
+    const ev = decodeLine(`Z${'x'.repeat(10_000)}`);
+    expect(ev.kind).toBe('malformed');
+    expect(ev.kind === 'malformed' && ev.line.length).toBeLessThan(400);
+  });
+});
+
+describe('comm words', () => {
+  it('reads little-endian words and stops at the first NUL', () => {
+    expect(Buffer.from(commBytesFromWords('6f7463656e6e6f63', '0000000000000072')).toString()).toBe('connector');
+    expect(Buffer.from(commBytesFromWords('74697720656d616e', '0065636170732068')).toString()).toBe('name with space');
+    expect(commBytesFromWords('0000000000000000', 'ffffffffffffffff')).toEqual(new Uint8Array(0));
+  });
+});

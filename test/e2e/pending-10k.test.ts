@@ -1,0 +1,84 @@
+// Ten thousand connects pending at once (SYNs silently dropped, then answered
+// with RST) must each keep their attribution: bpftrace's 4096-key map default
+// is no limit here because the join happens in the agent, by socket.
+import { createInterface } from 'node:readline';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConnectionRecord } from '../../agent/model/record.js';
+import { buildConnector, netnsInode, type ClientLine } from '../helpers/connector.js';
+import { isRoot, NOT_ROOT_REASON, withLab } from '../helpers/lab.js';
+import { startSrctrace } from '../helpers/srctrace.js';
+
+const N = 10_000;
+const SILENT = '198.18.1.77'; // inside the lab's with-src route; rtr-a drops it, then owns it
+
+describe.skipIf(!isRoot)(`10k pending connects${isRoot ? '' : ` (skipped: ${NOT_ROOT_REASON})`}`, () => {
+  const lab = withLab();
+  let hostNetns = 0;
+  beforeAll(async () => {
+    await buildConnector();
+    hostNetns = await netnsInode(lab.topology.namespaces.host);
+    await execa('ip', ['-n', lab.topology.namespaces.rtrA, 'route', 'add', 'blackhole', `${SILENT}/32`]);
+  });
+  afterAll(async () => {
+    await execa('ip', ['-n', lab.topology.namespaces.rtrA, 'route', 'del', 'blackhole', `${SILENT}/32`], { reject: false });
+  });
+
+  it('attributes all of them to the right thread and final port', async () => {
+    const t = lab.topology;
+    const trace = await startSrctrace(['--format', 'ndjson']);
+    const bin = await buildConnector();
+    const client = execa('ip', ['netns', 'exec', t.namespaces.host, bin, '-d', SILENT, '-p', '9', '-P', String(N), '-w', '9000'], { buffer: false, reject: false });
+    const lines: ClientLine[] = [];
+    await new Promise<void>((resolve, reject) => {
+      createInterface({ input: client.stdout! }).on('line', (l) => {
+        const line = JSON.parse(l) as ClientLine;
+        if (line.phase === 'all-pending') {
+          // Now let the retransmitted SYNs reach a host that answers with RST.
+          void execa('ip', ['-n', t.namespaces.rtrA, 'route', 'del', 'blackhole', `${SILENT}/32`])
+            .then(() => execa('ip', ['-n', t.namespaces.rtrA, 'addr', 'add', `${SILENT}/32`, 'dev', 'lo']))
+            .then(() => resolve(), reject);
+        } else {
+          lines.push(line);
+        }
+      });
+      void client.then((r) => r.exitCode !== 0 && reject(new Error(`connector failed: ${String(r.stderr)}`)));
+    });
+    await client;
+    const pending = lines.filter((l) => l.phase === 'pending');
+    const final = lines.filter((l) => l.phase === 'final');
+    expect(pending).toHaveLength(N);
+    expect(final.filter((l) => l.errno === 111)).toHaveLength(N);
+
+    let count = 0;
+    // All outcomes normally arrive within seconds; a missing one is what the assertions below judge.
+    await trace.waitFor((r) => r.type === 'connection' && r.netns === hostNetns && ++count >= N, 30_000).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 500));
+    const { records, stderr } = await trace.stop();
+    expect(stderr).toMatch(/lost 0 in kernel, 0 in agent/);
+    const ours = records.filter((r): r is ConnectionRecord => r.type === 'connection' && r.netns === hostNetns && r.daddr === SILENT);
+    // Every connect is attributed: one record per client socket, right thread and source.
+    expect(ours).toHaveLength(N);
+    const byTid = new Map<number, ConnectionRecord[]>();
+    for (const r of ours) byTid.set(r.tid, [...(byTid.get(r.tid) ?? []), r]);
+    const refused = new Map(ours.filter((r) => r.outcome === 'refused').map((r) => [r.sport, r]));
+    let withoutOutcome = 0;
+    for (const p of pending) {
+      const r = refused.get(p.sport);
+      if (r) {
+        expect({ pid: r.pid, tid: r.tid, saddr: r.saddr, errno: r.errno }).toEqual({ pid: p.pid, tid: p.tid, saddr: t.service.v4, errno: 111 });
+      } else {
+        withoutOutcome++;
+      }
+    }
+    expect(ours.every((r) => r.pid === pending[0]!.pid && r.saddr === t.service.v4)).toBe(true);
+    // An outcome the kernel side never delivered is never silent: it is a
+    // record that says so, counted in the stop summary. (Seen, rarely, under
+    // heavy CPU load on these VMs; see the README's known issues.)
+    const noOutcome = ours.filter((r) => r.outcome === 'error' && r.error === 'no outcome seen before tracing stopped');
+    expect(noOutcome).toHaveLength(withoutOutcome);
+    if (withoutOutcome > 0) expect(stderr).toMatch(new RegExp(`${withoutOutcome} still awaiting an outcome`));
+    else expect(stderr).toMatch(/lost 0 in kernel, 0 in agent/);
+    expect(withoutOutcome).toBeLessThan(N * 0.05);
+  }, 180_000);
+});

@@ -1,0 +1,112 @@
+// The real CLI with real bpftrace while real clients connect through a netns
+// lab: every attempt a client made must appear exactly once, attributed to the
+// right thread, with the source and port the client saw itself.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConnectionRecord } from '../../agent/model/record.js';
+import { destinationFor, type DestinationKind, type LabFamily } from '../../agent/lab/index.js';
+import { buildConnector, netnsInode, runConnector, type ClientLine } from '../helpers/connector.js';
+import { isRoot, NOT_ROOT_REASON, withLab } from '../helpers/lab.js';
+import { startListener } from '../helpers/listener.js';
+import { startSrctrace } from '../helpers/srctrace.js';
+
+const HOSTILE = Buffer.from('"\'\\\n\t\x1b[31m\xff\x80 x', 'latin1').toString('hex'); // 15 bytes of trouble
+
+describe.skipIf(!isRoot)(`srctrace end to end in a netns lab${isRoot ? '' : ` (skipped: ${NOT_ROOT_REASON})`}`, () => {
+  const lab = withLab();
+  const listeners: { stop(): Promise<void> }[] = [];
+  let hostNetns = 0;
+
+  beforeAll(async () => {
+    await buildConnector();
+    const t = lab.topology;
+    listeners.push(await startListener(t.namespaces.rtrA, t.listenPort, [t.targets.withSrc.v4, t.targets.withSrc.v6]));
+    listeners.push(await startListener(t.namespaces.rtrB, t.listenPort, [t.targets.withoutSrc.v4, t.targets.withoutSrc.v6]));
+    hostNetns = await netnsInode(t.namespaces.host);
+  });
+  afterAll(async () => {
+    await Promise.all(listeners.map((l) => l.stop()));
+  });
+
+  it('matches every client attempt with one record: pid, tid, name, source, port, outcome; no extras', async () => {
+    const t = lab.topology;
+    const dest = (kind: DestinationKind, family: LabFamily) => destinationFor(t, kind, family);
+    const trace = await startSrctrace(['--format', 'ndjson']);
+    const plans: { kind: DestinationKind; family: LabFamily; args: string[] }[] = [];
+    for (const family of [4, 6] as const) {
+      const d = (k: DestinationKind) => dest(k, family);
+      plans.push(
+        { kind: 'with-src', family, args: ['-d', d('with-src').daddr, '-p', String(d('with-src').dport), '-t', '4', '-n', '5', '-N', HOSTILE, '-s', '3000'] },
+        { kind: 'without-src', family, args: ['-d', d('without-src').daddr, '-p', String(d('without-src').dport), '-t', '2', '-n', '3'] },
+        { kind: 'bound', family, args: ['-d', d('bound').daddr, '-p', String(d('bound').dport), '-b', d('bound').bindAddr!, '-n', '2'] },
+        { kind: 'closed-port', family, args: ['-d', d('closed-port').daddr, '-p', String(d('closed-port').dport), '-t', '2', '-n', '2'] },
+        { kind: 'unroutable', family, args: ['-d', d('unroutable').daddr, '-p', String(d('unroutable').dport), '-n', '2'] },
+      );
+    }
+    // An IPv6 socket talking to an IPv4-mapped address is an IPv4 connection.
+    const mapped = dest('with-src', 4);
+    plans.push({ kind: 'with-src', family: 4, args: ['-d', `::ffff:${mapped.daddr}`, '-p', String(mapped.dport), '-n', '2'] });
+
+    // Several processes at once, each with several threads.
+    const results = await Promise.all(plans.map(async (p) => ({ plan: p, lines: await runConnector(t.namespaces.host, p.args) })));
+    const attempts = results.flatMap(({ plan, lines }) => lines.map((line) => ({ plan, line })));
+    expect(attempts.length).toBe(2 * (20 + 6 + 2 + 4 + 2) + 2);
+
+    // Wait until the last attempts have been recorded, then stop.
+    const lastTid = attempts.at(-1)!.line.tid;
+    await trace.waitFor((r) => r.type === 'connection' && r.tid === lastTid);
+    await new Promise((r) => setTimeout(r, 1000));
+    const { exitCode, records, stderr } = await trace.stop();
+    expect(exitCode).toBe(0);
+    expect(stderr).toMatch(/lost 0 in kernel, 0 in agent/);
+
+    const ours = records.filter((r): r is ConnectionRecord => r.type === 'connection' && r.netns === hostNetns);
+    const unmatched = [...ours];
+    for (const { plan, line } of attempts) {
+      const expected = expectedRecord(plan.kind, plan.family, line, dest(plan.kind, plan.family).expectedSource);
+      const i = unmatched.findIndex((r) => r.tid === line.tid && r.sport === expected.sport && r.daddr === expected.daddr && r.outcome === expected.outcome);
+      expect(i, `no record for ${JSON.stringify(line)}`).toBeGreaterThanOrEqual(0);
+      const [rec] = unmatched.splice(i, 1);
+      expect(pick(rec!)).toEqual(expected);
+    }
+    expect(unmatched).toEqual([]);
+
+    // The hostile name comes out byte-exact in commHex and as U+FFFD-substituted text.
+    const hostile = ours.find((r) => r.commHex === HOSTILE)!;
+    expect(hostile.comm).toBe('"\'\\\n\t\x1b[31m\ufffd\ufffd x');
+    // It stayed alive long enough for /proc to be read (-s), so its command line is known.
+    expect(hostile.cmdline).toMatch(/connector -d \S+ -p 8080 -t 4 -n 5 -N /);
+  });
+
+  it('--pid shows only that process, --comm only that task name', async () => {
+    const t = lab.topology;
+    const d = destinationFor(t, 'with-src', 4);
+    const args = ['-d', d.daddr, '-p', String(d.dport), '-n', '2'];
+    // The first run learns a pid we can filter on: the shell that runs both connectors.
+    const trace = await startSrctrace(['--format', 'ndjson', '--comm', 'only-me']);
+    await runConnector(t.namespaces.host, args);
+    const mine = await runConnector(t.namespaces.host, [...args, '-N', Buffer.from('only-me').toString('hex')]);
+    await trace.waitFor((r) => r.type === 'connection' && r.tid === mine.at(-1)!.tid);
+    const { records } = await trace.stop();
+    const conns = records.filter((r) => r.type === 'connection');
+    expect(conns.map((r) => r.type === 'connection' && [r.pid, r.comm])).toEqual(mine.map((l) => [l.pid, 'only-me']));
+  });
+});
+
+function expectedRecord(kind: DestinationKind, family: LabFamily, line: ClientLine, labSource: string | null) {
+  const daddr = line.daddr.replace(/^::ffff:/, '');
+  const base = { pid: line.pid, tid: line.tid, commHex: line.commHex, proto: 'tcp', family: daddr.includes(':') ? 6 : 4, daddr, dport: line.dport };
+  if (line.errno === 0) {
+    return { ...base, saddr: line.saddr.replace(/^::ffff:/, ''), sport: line.sport, outcome: 'established', errno: null, sourceReason: kind === 'bound' ? 'bind' : 'route' };
+  }
+  if (line.errno === 111) {
+    // After a refused connect getsockname() reports no address; the lab says which one the route gives.
+    return { ...base, saddr: labSource, sport: line.sport, outcome: 'refused', errno: 111, sourceReason: 'route' };
+  }
+  expect(line.errno, `unexpected client errno for ${kind}/${family}`).toBe(101);
+  return { ...base, saddr: null, sport: null, outcome: 'unreachable', errno: 101, sourceReason: null };
+}
+
+function pick(r: ConnectionRecord) {
+  const { pid, tid, commHex, proto, family, daddr, dport, saddr, sport, outcome, errno, sourceReason } = r;
+  return { pid, tid, commHex, proto, family, daddr, dport, saddr, sport, outcome, errno, sourceReason };
+}
