@@ -1,0 +1,137 @@
+// The real CLI process: usage errors, preflight errors with their fixes, and
+// that bpftrace never outlives srctrace (fake bpftrace, so no kernel needed
+// beyond the preflight checks).
+import { mkdtempSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { CLI, ROOT } from '../helpers/srctrace.js';
+
+const FAKE = join(import.meta.dirname, '..', 'fixtures', 'fake-bpftrace.sh');
+const CAPTURE = join(import.meta.dirname, '..', 'fixtures', 'captures', 'loopback-hostile-names.txt');
+const isRoot = process.getuid?.() === 0;
+
+function run(args: string[], env: Record<string, string> = {}, opts: { timeout?: number } = {}) {
+  return execa(CLI[0]!, [...CLI.slice(1), ...args], { cwd: ROOT, env, reject: false, timeout: opts.timeout ?? 60_000, stdin: 'ignore' });
+}
+
+function alive(pidfile: string): number[] {
+  return readFileSync(pidfile, 'utf8').split('\n').filter(Boolean).map(Number).filter((p) => {
+    try {
+      process.kill(p, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+describe('usage', () => {
+  it.each([
+    [['--bogus'], /Unknown option '--bogus'; see srctrace --help/],
+    [['--format', 'xml'], /--format must be table, ndjson or csv, got "xml"/],
+    [['--pid', 'abc'], /--pid expects a process id \(1\.\.4194304\), got "abc"/],
+    [['--duration', '0'], /--duration expects a positive number of seconds, got "0"/],
+    [['--backend', 'magic'], /--backend must be auto, tracepoint or kprobe/],
+    [['--comm', 'a-name-longer-than-15'], /--comm expects a task name of 1 to 15 bytes/],
+    [['frobnicate'], /unknown command "frobnicate": expected trace, ui or lab/],
+    [['ui', '--listen', 'nope'], /--listen expects HOST:PORT/],
+  ])('%j exits 2 with a one-line error', async (args, message) => {
+    const r = await run(args);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stdout).toBe('');
+  });
+
+  it('--help and --version', async () => {
+    const help = await run(['--help']);
+    expect(help.exitCode).toBe(0);
+    expect(help.stdout).toMatch(/^srctrace: which source address/);
+    expect(help.stdout).toMatch(/--pid PID/);
+    const version = await run(['--version']);
+    expect(version.stdout.trim()).toBe(`srctrace ${(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version}`);
+  });
+});
+
+describe.skipIf(!isRoot)('preflight errors say what to do (needs root to get past the root check)', () => {
+  it('missing bpftrace', async () => {
+    const r = await run(['-d', '1'], { SRCTRACE_BPFTRACE: '/nonexistent/bpftrace' });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/bpftrace not found \(\/nonexistent\/bpftrace\): install it with "apt-get install bpftrace"/);
+  });
+
+  it('bpftrace too old', async () => {
+    const r = await run(['-d', '1'], { SRCTRACE_BPFTRACE: FAKE, FAKE_VERSION: 'bpftrace v0.12.1' });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/bpftrace 0\.12\.1 is too old: srctrace needs 0\.14 or newer/);
+  });
+
+  it('not root', async () => {
+    // Same CLI as an unprivileged user (nobody); HOME/tmp redirected so tsx can cache.
+    const home = mkdtempSync(join(tmpdir(), 'srctrace-nobody-'));
+    chmodSync(home, 0o777);
+    const r = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...CLI, '-d', '1'], {
+      cwd: ROOT, reject: false, env: { HOME: home, TMPDIR: home }, stdin: 'ignore',
+    });
+    expect(r.stderr).toMatch(/srctrace must run as root to load BPF programs: run it with sudo/);
+    expect(r.exitCode).toBe(1);
+  });
+
+  it('bpftrace that cannot attach: its error, exit 1, nothing left running', async () => {
+    const pidfile = join(mkdtempSync(join(tmpdir(), 'srctrace-cli-')), 'pids');
+    writeFileSync(pidfile, '');
+    const r = await run(['-f', 'ndjson'], { SRCTRACE_BPFTRACE: FAKE, FAKE_MODE: 'die-early', FAKE_PIDFILE: pidfile });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/srctrace: bpftrace failed to start; exit code 1; bpftrace said: ERROR: fake bpftrace could not attach/);
+    expect(alive(pidfile)).toEqual([]);
+  });
+});
+
+describe.skipIf(!isRoot)('no bpftrace outlives srctrace', () => {
+  it.each(['SIGINT', 'SIGTERM'] as const)('%s: exit 0, records flushed, bpftrace gone', async (signal) => {
+    const pidfile = join(mkdtempSync(join(tmpdir(), 'srctrace-cli-')), 'pids');
+    writeFileSync(pidfile, '');
+    const proc = execa(CLI[0]!, [...CLI.slice(1), '-f', 'ndjson'], {
+      cwd: ROOT, reject: false, env: { SRCTRACE_BPFTRACE: FAKE, FAKE_CAPTURE: CAPTURE, FAKE_PIDFILE: pidfile }, stdin: 'ignore',
+    });
+    let out = '';
+    proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    while (!out.includes('"state":"started"')) await new Promise((r) => setTimeout(r, 50));
+    expect(alive(pidfile)).toHaveLength(1);
+    proc.kill(signal);
+    const r = await proc;
+    expect(r.exitCode).toBe(0);
+    expect(out.split('\n').filter((l) => l.includes('"type":"connection"'))).toHaveLength(10);
+    expect(r.stderr).toMatch(new RegExp(`srctrace: 10 connection\\(s\\); lost 0 in kernel, 0 in agent`));
+    expect(alive(pidfile)).toEqual([]);
+  });
+
+  it('SIGKILL of srctrace itself still takes bpftrace down (parent-death signal)', async () => {
+    const pidfile = join(mkdtempSync(join(tmpdir(), 'srctrace-cli-')), 'pids');
+    writeFileSync(pidfile, '');
+    const proc = execa(CLI[0]!, [...CLI.slice(1), '-f', 'ndjson'], {
+      cwd: ROOT, reject: false, env: { SRCTRACE_BPFTRACE: FAKE, FAKE_PIDFILE: pidfile }, stdin: 'ignore',
+    });
+    let out = '';
+    proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    while (!out.includes('"state":"started"')) await new Promise((r) => setTimeout(r, 50));
+    proc.kill('SIGKILL');
+    await proc;
+    const deadline = Date.now() + 5000;
+    while (alive(pidfile).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(alive(pidfile)).toEqual([]);
+  });
+
+  it('--duration ends the run by itself with a summary', async () => {
+    const r = await run(['-f', 'csv', '--duration', '1'], { SRCTRACE_BPFTRACE: FAKE, FAKE_CAPTURE: CAPTURE });
+    expect(r.exitCode).toBe(0);
+    // Hostile names hold newlines inside quoted cells: count rows by their leading timestamp.
+    const lines = r.stdout.trim().split('\n');
+    expect(lines.filter((l) => /^\d{4}-\d\d-\d\dT/.test(l))).toHaveLength(10);
+    expect(r.stdout).toContain(`"""'\\\n\t`); // the hostile comm, CSV-quoted: " doubled, newline kept
+    expect(lines[0]).toBe('ts,pid,tid,ppid,uid,comm,cmdline,netns,proto,family,saddr,sport,daddr,dport,outcome,errno,error,latencyMs,sourceReason,stateRaw,commHex');
+    expect(r.stderr).toMatch(/srctrace: stopped \(tracepoint probes\): --duration 1s elapsed; 10 connection\(s\) recorded/);
+  });
+});

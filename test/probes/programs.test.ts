@@ -1,0 +1,27 @@
+// The probe programs compile on this machine's bpftrace. The kprobe set cannot
+// attach on these VMs (no CONFIG_KPROBES), so bpftrace's dry run (-d: parse,
+// semantic checks against BTF, codegen) is as far as it can be exercised here.
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { programFor } from '../../agent/pipeline/program.js';
+
+const isRoot = process.getuid?.() === 0;
+
+async function dryRun(program: string) {
+  return execa('bpftrace', ['-d', '-'], { input: program, reject: false, timeout: 60_000 });
+}
+
+describe.skipIf(!isRoot)('probe programs compile (bpftrace -d)', () => {
+  it.each(['tracepoint', 'kprobe'] as const)('%s set', async (backend) => {
+    const r = await dryRun(programFor(backend));
+    expect(r.stderr).not.toMatch(/\bERROR: (?!Unknown error -1: couldn't set RLIMIT)/);
+    expect(r.exitCode).toBe(0);
+  });
+
+  it('the dry run does catch a broken program (so the checks above mean something)', async () => {
+    const broken = programFor('kprobe').replace('$c.skc_num', '$c.skc_no_such_field');
+    const r = await dryRun(broken);
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stderr).toMatch(/does not contain a field named 'skc_no_such_field'/);
+  });
+});

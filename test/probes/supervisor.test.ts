@@ -1,0 +1,97 @@
+// The supervisor and the pipeline around it, driven by a fake bpftrace that
+// replays a real capture (test/fixtures/fake-bpftrace.sh).
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ProbeError } from '../../agent/errors.js';
+import type { SrcRecord } from '../../agent/model/record.js';
+import { Tracer } from '../../agent/pipeline/tracer.js';
+
+const FAKE = join(import.meta.dirname, '..', 'fixtures', 'fake-bpftrace.sh');
+const CAPTURE = join(import.meta.dirname, '..', 'fixtures', 'captures', 'loopback-hostile-names.txt');
+
+function pidsAlive(pidfile: string): number[] {
+  let pids: number[] = [];
+  try {
+    pids = readFileSync(pidfile, 'utf8').split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+  return pids.filter((p) => {
+    try {
+      process.kill(p, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+const saved = { ...process.env };
+afterEach(() => {
+  process.env = { ...saved };
+});
+
+function tracerWith(env: Record<string, string>, records: SrcRecord[]) {
+  Object.assign(process.env, env);
+  return new Tracer({
+    backend: 'tracepoint', bpftrace: FAKE, filter: { pids: [], comms: [] }, program: 'fake program',
+    sinks: [{ write: (r) => records.push(r), close: async () => {} }],
+    supervisor: { maxRestarts: 2, baseDelayMs: 50 },
+  });
+}
+
+describe('Supervisor with a replayed capture', () => {
+  it('restarts a bpftrace that dies, reports the gap, and keeps the records of both runs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'srctrace-sup-'));
+    const records: SrcRecord[] = [];
+    const tracer = tracerWith({ FAKE_MODE: 'exit-once', FAKE_STATE: join(dir, 'state'), FAKE_CAPTURE: CAPTURE, FAKE_PIDFILE: join(dir, 'pids') }, records);
+    await tracer.start();
+    const deadline = Date.now() + 10_000;
+    while (!records.some((r) => r.type === 'lost' && r.where === 'restart') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 600));
+    const summary = await tracer.stop('test over');
+    const restarting = records.filter((r) => r.type === 'status' && r.state === 'restarting');
+    expect(restarting).toHaveLength(1);
+    expect(restarting[0]!.type === 'status' && restarting[0]!.detail).toMatch(/code 1: ERROR: fake bpftrace lost its probes.*restart 1 in 50 ms/);
+    const gap = records.find((r) => r.type === 'lost' && r.where === 'restart');
+    expect(gap?.type === 'lost' && gap.detail).toMatch(/not tracing from .* to .* while bpftrace restarted/);
+    expect(summary.restarts).toBe(1);
+    // The capture holds 10 attempts; it was replayed once per run.
+    expect(records.filter((r) => r.type === 'connection')).toHaveLength(20);
+    expect(summary.error).toBeNull();
+    expect(pidsAlive(join(dir, 'pids'))).toEqual([]);
+  });
+
+  it('gives up after the restart budget and says why', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'srctrace-sup-'));
+    const records: SrcRecord[] = [];
+    const tracer = tracerWith({ FAKE_MODE: 'exit', FAKE_PIDFILE: join(dir, 'pids') }, records);
+    await tracer.start();
+    const err = await tracer.failed;
+    expect(err).toBeInstanceOf(ProbeError);
+    expect(err!.message).toMatch(/bpftrace kept exiting \(2 restarts failed\); exit code 1; bpftrace said: ERROR: fake bpftrace lost its probes/);
+    await tracer.stop('failed');
+    expect(pidsAlive(join(dir, 'pids'))).toEqual([]);
+  });
+
+  it('rejects start() with bpftrace\'s own words when it cannot attach', async () => {
+    const records: SrcRecord[] = [];
+    const tracer = tracerWith({ FAKE_MODE: 'die-early' }, records);
+    await expect(tracer.start()).rejects.toThrow(/bpftrace failed to start; exit code 1; bpftrace said: ERROR: fake bpftrace could not attach/);
+  });
+
+  it('counts and reports malformed lines instead of crashing', async () => {
+    const records: SrcRecord[] = [];
+    const tracer = tracerWith({}, records);
+    await tracer.start();
+    tracer.onLine('S 1 2 3');
+    tracer.onLine('garbage \u0000 line');
+    const summary = await tracer.stop('done');
+    expect(summary.malformedLines).toBe(2);
+    expect(summary.lostAgent).toBe(2);
+    const lost = records.filter((r) => r.type === 'lost' && r.where === 'agent');
+    expect(lost.reduce((n, r) => n + (r.type === 'lost' ? r.count : 0), 0)).toBe(2);
+  });
+});

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { csvCell, CSV_HEADER, toCsvRow } from '../../agent/model/format.js';
+import type { ConnectionRecord } from '../../agent/model/record.js';
+import { tableHeader, tableRow } from '../../agent/sinks/table-sink.js';
+import { safeText } from '../../agent/sinks/terminal-text.js';
+
+const record: ConnectionRecord = {
+  type: 'connection', ts: '2026-11-26T05:20:17.035Z', pid: 42, tid: 43, ppid: 1, uid: 0,
+  comm: '\x1b[2J\nrm -rf\t"x"', commHex: '1b5b324a0a726d202d7266092278 22', cmdline: '=HYPERLINK("http://evil")', netns: 4026531833,
+  proto: 'tcp', family: 6, saddr: '2001:db8:53::1', sport: 40000, daddr: '2001:db8:1::1', dport: 8080,
+  outcome: 'refused', errno: 111, error: 'ECONNREFUSED', latencyMs: 0.2, sourceReason: 'route', stateRaw: 7,
+};
+
+describe('terminal table', () => {
+  it('escapes control characters so a task name cannot drive the terminal or forge rows', () => {
+    expect(safeText('\x1b[2J\nrm\\x')).toBe('\\x1b[2J\\x0arm\\\\x');
+    const row = tableRow(record);
+    // eslint-disable-next-line no-control-regex
+    expect(row).not.toMatch(/[\x00-\x1f\x7f]/);
+    expect(row.split('\n')).toHaveLength(1);
+    expect(row).toContain('\\x1b[2J\\x0arm -…'); // escaped, then cut to the 16-column COMM field
+    expect(row).toContain('[2001:db8:53::1]:40000');
+    expect(row).toContain('[2001:db8:1::1]:8080');
+  });
+
+  it('lines the columns up with the header', () => {
+    const header = tableHeader();
+    expect(header.indexOf('SOURCE')).toBe(tableRow(record).indexOf('[2001:db8:53::1]'));
+  });
+});
+
+describe('CSV', () => {
+  it('quotes separators, quotes and newlines, and defuses spreadsheet formulas', () => {
+    expect(csvCell('a,b')).toBe('"a,b"');
+    expect(csvCell('say "hi"')).toBe('"say ""hi"""');
+    expect(csvCell('two\nlines')).toBe('"two\nlines"');
+    expect(csvCell('=1+1')).toBe("'=1+1");
+    expect(csvCell(-5)).toBe('-5');
+    expect(csvCell(null)).toBe('');
+  });
+
+  it('writes every contract column in header order', () => {
+    const cells = toCsvRow(record);
+    expect(CSV_HEADER.split(',')).toHaveLength(21);
+    expect(cells).toBe(
+      '2026-11-26T05:20:17.035Z,42,43,1,0,"\x1b[2J\nrm -rf\t""x""","\'=HYPERLINK(""http://evil"")",4026531833,tcp,6,' +
+      '2001:db8:53::1,40000,2001:db8:1::1,8080,refused,111,ECONNREFUSED,0.2,route,7,1b5b324a0a726d202d7266092278 22',
+    );
+  });
+});
