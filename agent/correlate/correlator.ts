@@ -37,17 +37,28 @@ export interface CorrelatorStats {
 
 interface Held<T> { ev: T; deadline: number }
 
+/** How long a start can still be the subject of a connect() error: longer than any SYN timeout. */
+const RECENT_START_NS = 15 * 60e9;
+
 export class Correlator {
   private readonly holdNs: number;
   private readonly maxPending: number;
   private readonly pending = new Map<string, StartEvent[]>();
   private pendingCount = 0;
-  /** Recently started sockets (sk -> start times), to recognise post-SYN connect() errors. */
-  private readonly recentStarts = new Map<string, { ts: number; seen: number }[]>();
+  /**
+   * The two newest start times per socket, to recognise connect() errors that
+   * follow a SYN (a blocking connect() returns ECONNREFUSED or, minutes later,
+   * ETIMEDOUT). Two, so an out-of-order newer use of the socket does not hide
+   * the one the error belongs to.
+   */
+  private readonly recentStarts = new Map<string, number[]>();
+  private ticks = 0;
   private readonly earlyOutcomes = new Map<string, Held<OutcomeEvent>[]>();
   /** Closed from SYN_SENT with no socket error: the errno is in connect()'s return, if anywhere. */
   private readonly closedQuietly = new Map<string, Held<{ start: StartEvent; end: OutcomeEvent }>>();
   private heldErrors: Held<ConnectErrorEvent>[] = [];
+  /** Latest kernel timestamp seen, the clock for pruning recentStarts. */
+  private newestTs = 0;
   readonly stats: CorrelatorStats = { unmatchedOutcomes: 0, lostOutcomes: 0, evicted: 0, mergedErrors: 0 };
 
   constructor(opts: CorrelatorOptions = {}) {
@@ -61,9 +72,14 @@ export class Correlator {
 
   onStart(ev: StartEvent, now: number): Attempt[] {
     const out: Attempt[] = [];
+    this.newestTs = Math.max(this.newestTs, ev.ts);
     const recent = this.recentStarts.get(ev.sk);
-    if (recent) recent.push({ ts: ev.ts, seen: now });
-    else this.recentStarts.set(ev.sk, [{ ts: ev.ts, seen: now }]);
+    if (!recent) this.recentStarts.set(ev.sk, [ev.ts]);
+    else {
+      recent.push(ev.ts);
+      recent.sort((a, b) => a - b);
+      if (recent.length > 2) recent.shift();
+    }
 
     // An outcome that was read before this start (another CPU's buffer)?
     const early = this.earlyOutcomes.get(ev.sk);
@@ -90,6 +106,13 @@ export class Correlator {
   onOutcome(ev: OutcomeEvent, now: number): Attempt[] {
     const out: Attempt[] = [];
     const list = this.pending.get(ev.sk);
+    // The common case: one attempt pending on this socket, started before the outcome.
+    if (list && list.length === 1 && list[0]!.ts <= ev.ts) {
+      this.pending.delete(ev.sk);
+      this.pendingCount--;
+      this.finish(list[0]!, ev, now, out);
+      return out;
+    }
     let i = list ? list.length - 1 : -1;
     while (list && i >= 0 && list[i]!.ts > ev.ts) i--;
     if (!list || i < 0) {
@@ -143,12 +166,14 @@ export class Correlator {
       if (keep.length === 0) this.earlyOutcomes.delete(sk);
       else this.earlyOutcomes.set(sk, keep);
     }
-    // Recent starts only matter while a connect() error could still refer to them.
-    const horizon = now - 4 * this.holdNs;
-    for (const [sk, starts] of this.recentStarts) {
-      const keep = starts.filter((s) => s.seen > horizon);
-      if (keep.length === 0) this.recentStarts.delete(sk);
-      else if (keep.length !== starts.length) this.recentStarts.set(sk, keep);
+    // A connect() blocks at most a few minutes (SYN retries); older starts
+    // cannot be the subject of an error any more. Pruned every ~5 s of ticks,
+    // by kernel time, so a replay's clock does not matter.
+    if (++this.ticks % 50 === 0 || now === Number.POSITIVE_INFINITY) {
+      const horizon = this.newestTs - RECENT_START_NS;
+      for (const [sk, starts] of this.recentStarts) {
+        if (starts[starts.length - 1]! < horizon) this.recentStarts.delete(sk);
+      }
     }
     return out;
   }
@@ -184,10 +209,10 @@ export class Correlator {
   /** True if the error belongs to an attempt that reached SYN_SENT (then it is merged, not a record). */
   private resolveError(ev: ConnectErrorEvent, out: Attempt[]): boolean {
     const starts = this.recentStarts.get(ev.sk);
-    const start = starts?.find((s) => s.ts >= ev.enterTs && s.ts <= ev.ts);
-    if (!start) return false;
+    const startTs = starts?.find((ts) => ts >= ev.enterTs && ts <= ev.ts);
+    if (startTs === undefined) return false;
     this.stats.mergedErrors++;
-    const key = `${ev.sk}/${start.ts}`;
+    const key = `${ev.sk}/${startTs}`;
     const quiet = this.closedQuietly.get(key);
     if (quiet) {
       this.closedQuietly.delete(key);

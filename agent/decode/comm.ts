@@ -3,8 +3,24 @@
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
+// A storm comes from few task names: decode each distinct name once. The
+// returned arrays are shared and must not be modified.
+const cache = new Map<string, Uint8Array>();
+const CACHE_MAX = 4096;
+
 /** Two 16-digit hex words (little-endian u64s) -> comm bytes up to the first NUL. */
 export function commBytesFromWords(word0: string, word1: string): Uint8Array {
+  const key = word0 + word1;
+  let bytes = cache.get(key);
+  if (bytes === undefined) {
+    bytes = decodeWords(word0, word1);
+    if (cache.size >= CACHE_MAX) cache.clear();
+    cache.set(key, bytes);
+  }
+  return bytes;
+}
+
+function decodeWords(word0: string, word1: string): Uint8Array {
   const out = new Uint8Array(16);
   let n = 0;
   for (const word of [word0, word1]) {
@@ -18,13 +34,24 @@ export function commBytesFromWords(word0: string, word1: string): Uint8Array {
   return out.subarray(0, n);
 }
 
+const texts = new WeakMap<Uint8Array, { text: string; hex: string }>();
+
+function describe(bytes: Uint8Array): { text: string; hex: string } {
+  let d = texts.get(bytes);
+  if (!d) {
+    let hex = '';
+    for (const b of bytes) hex += b.toString(16).padStart(2, '0');
+    d = { text: utf8.decode(bytes), hex };
+    texts.set(bytes, d);
+  }
+  return d;
+}
+
 /** Invalid UTF-8 becomes U+FFFD; everything else is kept byte-exact. */
 export function commToString(bytes: Uint8Array): string {
-  return utf8.decode(bytes);
+  return describe(bytes).text;
 }
 
 export function bytesToHex(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += b.toString(16).padStart(2, '0');
-  return s;
+  return describe(bytes).hex;
 }

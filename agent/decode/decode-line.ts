@@ -19,6 +19,7 @@ const LAYOUT = {
   S: ['dec', 'hex', 'dec', 'dec', 'sdec', 'dec', 'dec', 'dec', 'addr', 'addr', 'dec', 'dec', 'dec', 'dec', 'word', 'word'],
   O: ['dec', 'hex', 'dec', 'dec', 'sdec'],
   F: ['dec', 'dec', 'hex', 'dec', 'dec', 'sdec', 'dec', 'dec', 'dec', 'dec', 'word', 'word', 'word', 'dec', 'word', 'word'],
+  X: ['dec', 'dec', 'dec', 'dec', ...Array<Kind>(16).fill('word')],
   READY: ['dec'],
 } satisfies Record<string, Kind[]>;
 
@@ -70,6 +71,11 @@ export function decodeLine(line: string): ProbeEvent {
         family: d.family, saddr: s.addr, daddr: d.addr, sport: Number(f[10]), dport: Number(f[11]),
         bound: (Number(f[12]) & 4) !== 0,
       };
+    }
+    case 'X': {
+      const len = Number(f[3]);
+      const bytes = wordsToBytes(f.slice(4));
+      return { kind: 'exec', ts: Number(f[0]), pid: Number(f[1]), startNs: Number(f[2]), argv: bytes.subarray(0, Math.min(len, bytes.length)), truncated: len > bytes.length };
     }
     case 'F': {
       const dest = decodeSockaddr(wordsToBytes([f[10]!, f[11]!, f[12]!]));

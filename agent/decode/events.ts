@@ -52,6 +52,18 @@ export interface ConnectErrorEvent extends TaskInfo {
   errno: number;
 }
 
+/** A new program started (exec): its first argv bytes, for short-lived processes. */
+export interface ExecEvent {
+  kind: 'exec';
+  ts: number;
+  pid: number;
+  startNs: number;
+  /** NUL-separated argv, at most the first 128 bytes. */
+  argv: Uint8Array;
+  /** True when the argument area was longer than what was captured. */
+  truncated: boolean;
+}
+
 export interface ReadyEvent { kind: 'ready'; ts: number }
 export interface LostEvent { kind: 'lost'; count: number }
 /** bpftrace's own chatter ("Attaching 5 probes...") and blank lines. */
@@ -59,4 +71,4 @@ export interface InfoEvent { kind: 'info'; text: string }
 export interface MalformedEvent { kind: 'malformed'; line: string; reason: string }
 
 export type ProbeEvent =
-  | StartEvent | OutcomeEvent | ConnectErrorEvent | ReadyEvent | LostEvent | InfoEvent | MalformedEvent;
+  | StartEvent | OutcomeEvent | ConnectErrorEvent | ExecEvent | ReadyEvent | LostEvent | InfoEvent | MalformedEvent;

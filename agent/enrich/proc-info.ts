@@ -2,6 +2,8 @@
 // the process so a recycled pid can never lend its command line to another
 // process. Read at the start event (the process may be short-lived) and cached
 // per (pid, start time), so a connect storm from one process reads /proc once.
+// For a process already gone, the argv captured at exec() (first 128 bytes)
+// stands in.
 import { readFileSync } from 'node:fs';
 
 /** USER_HZ: /proc/<pid>/stat reports start time in these ticks (100 on every Linux ABI). */
@@ -12,18 +14,27 @@ const readProc: ProcReader = (path) => readFileSync(path, 'latin1');
 
 export class ProcInfo {
   private readonly cache = new Map<string, string | null>();
+  private readonly fromExec = new Map<string, string>();
 
   constructor(private readonly read: ProcReader = readProc, private readonly maxEntries = 65_536) {}
 
   /** The command line of `pid` if it is still the process that started at `startNs`, else null. */
   cmdline(pid: number, startNs: number): string | null {
     const key = `${pid}/${startNs}`;
-    const hit = this.cache.get(key);
-    if (hit !== undefined) return hit;
-    const value = this.lookup(pid, startNs);
-    if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(key, value);
-    return value;
+    let value = this.cache.get(key);
+    if (value === undefined) {
+      value = this.lookup(pid, startNs);
+      remember(this.cache, key, value, this.maxEntries);
+    }
+    // A miss (process gone) is cached too, but the exec() capture may arrive
+    // later from another CPU's buffer, so it is consulted on every call.
+    return value ?? this.fromExec.get(key) ?? null;
+  }
+
+  /** argv captured by the exec probe (NUL-separated, possibly cut). */
+  onExec(pid: number, startNs: number, argv: Uint8Array, truncated: boolean): void {
+    const text = argvToText(argv);
+    if (text !== null) remember(this.fromExec, `${pid}/${startNs}`, truncated ? `${text}…` : text, this.maxEntries);
   }
 
   private lookup(pid: number, startNs: number): string | null {
@@ -33,12 +44,22 @@ export class ProcInfo {
       const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const startTicks = Number(rest[19]);
       if (!Number.isFinite(startTicks) || Math.abs(startTicks * TICK_NS - startNs) > TICK_NS) return null;
-      const raw = Buffer.from(this.read(`/proc/${pid}/cmdline`), 'latin1');
-      if (raw.length === 0) return null;
-      const text = new TextDecoder('utf-8', { fatal: false }).decode(raw);
-      return text.replace(/\0+$/, '').split('\0').join(' ');
+      return argvToText(Buffer.from(this.read(`/proc/${pid}/cmdline`), 'latin1'));
     } catch {
       return null;
     }
   }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
+/** NUL-separated argv bytes -> one line with spaces; null when empty (kernel threads). */
+function argvToText(raw: Uint8Array): string | null {
+  if (raw.length === 0) return null;
+  return utf8.decode(raw).replace(/\0+$/, '').split('\0').join(' ');
+}
+
+function remember<V>(map: Map<string, V>, key: string, value: V, max: number): void {
+  if (map.size >= max) map.delete(map.keys().next().value!);
+  map.set(key, value);
 }

@@ -1,5 +1,6 @@
 // The bpftrace program for a backend: its start probes plus the shared
-// connect() error path, concatenated (bpftrace has no include for .bt files).
+// connect() error path and exec() command lines, concatenated (bpftrace has no
+// include for .bt files).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend } from '../model/record.js';
@@ -7,5 +8,5 @@ import { repoRoot } from '../probes/backend.js';
 
 export function programFor(backend: Backend, root = repoRoot()): string {
   const read = (name: string) => readFileSync(join(root, 'bpf', name), 'utf8');
-  return `${read(`srctrace-${backend}.bt`)}\n${read('outcome-common.bt')}`;
+  return [`srctrace-${backend}.bt`, 'outcome-common.bt', 'process-exec.bt'].map(read).join('\n');
 }

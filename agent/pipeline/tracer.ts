@@ -113,6 +113,9 @@ export class Tracer {
         this.proc.cmdline(ev.pid, ev.startNs);
         this.emitAttempts(this.correlator.onConnectError(ev, now));
         break;
+      case 'exec':
+        this.proc.onExec(ev.pid, ev.startNs, ev.argv, ev.truncated);
+        break;
       case 'lost':
         this.summary.lostKernel += ev.count;
         this.emit({ type: 'lost', ts: this.isoTime(now), count: ev.count, where: 'kernel', detail: 'bpftrace perf buffer overflowed; raise BPFTRACE_PERF_RB_PAGES or trace less' });

@@ -1,13 +1,16 @@
 // NDJSON: every record kind, one JSON object per line (the export contract).
 import { toNdjsonLine } from '../model/format.js';
 import type { SrcRecord } from '../model/record.js';
+import { batchedWriter } from './batched-writer.js';
 import { endStream, type Sink, type TextOut } from './sink.js';
 
 export function ndjsonSink(out: TextOut): Sink {
+  const w = batchedWriter(out);
   return {
-    write(record: SrcRecord) {
-      out.write(`${toNdjsonLine(record)}\n`);
+    write: (record: SrcRecord) => w.line(toNdjsonLine(record)),
+    close: () => {
+      w.flush();
+      return endStream(out);
     },
-    close: () => endStream(out),
   };
 }

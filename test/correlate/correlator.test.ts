@@ -150,3 +150,17 @@ describe('Correlator edge cases', () => {
     expect(c.pendingAttempts).toBe(0);
   });
 });
+
+describe('Correlator and blocking connect()', () => {
+  it('merges an ETIMEDOUT connect() error that returns minutes after the SYN (no duplicate record)', () => {
+    const c = new Correlator({ holdNs: HOLD });
+    const out: Attempt[] = [];
+    let now = 0;
+    out.push(...c.onStart(start('t', 1e9), now));
+    for (let i = 0; i < 200; i++) out.push(...c.tick((now += 1e9))); // 200 s of ticks
+    out.push(...c.onOutcome(outcome('t', 128e9, 7, 5555, 110), now));
+    out.push(...c.onConnectError(cerr('t', 0.9e9, 128.1e9, 110), now));
+    out.push(...c.tick(now + 10 * HOLD));
+    expect(out.map(view)).toEqual([{ via: 'socket', tid: 101, saddr: '192.0.2.1', daddr: '198.18.1.1', sport: 5555, outcome: 'timeout', errno: 110 }]);
+  });
+});

@@ -84,3 +84,17 @@ describe('comm words', () => {
     expect(commBytesFromWords('0000000000000000', 'ffffffffffffffff')).toEqual(new Uint8Array(0));
   });
 });
+
+describe('exec lines (argv of new programs, captured for short-lived processes)', () => {
+  const [connector, echo] = captureLines('exec-argv.txt').map(decodeLine);
+  it('decodes argv bytes up to the argument length', () => {
+    expect(connector).toMatchObject({ kind: 'exec', truncated: false });
+    expect(connector!.kind === 'exec' && Buffer.from(connector!.argv).toString('latin1')).toBe(['/tmp/connector', '-d', '127.0.0.1', '-p', '1', '-N', '68692074686572650a', ''].join('\x00'));
+  });
+  it('keeps quotes, backslashes and newlines, and says when argv was longer than 128 bytes', () => {
+    expect(echo).toMatchObject({ kind: 'exec', truncated: true });
+    const text = echo!.kind === 'exec' ? Buffer.from(echo!.argv).toString('latin1') : '';
+    expect(text.startsWith('/bin/echo\0a"b\\c\0new\nline\0xxxx')).toBe(true);
+    expect(text).toHaveLength(128);
+  });
+});

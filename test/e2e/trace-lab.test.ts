@@ -73,8 +73,10 @@ describe.skipIf(!isRoot)(`srctrace end to end in a netns lab${isRoot ? '' : ` (s
     // The hostile name comes out byte-exact in commHex and as U+FFFD-substituted text.
     const hostile = ours.find((r) => r.commHex === HOSTILE)!;
     expect(hostile.comm).toBe('"\'\\\n\t\x1b[31m\ufffd\ufffd x');
-    // It stayed alive long enough for /proc to be read (-s), so its command line is known.
-    expect(hostile.cmdline).toMatch(/connector -d \S+ -p 8080 -t 4 -n 5 -N /);
+    // It stayed alive long enough for /proc to be read (-s), so its full command line is known.
+    expect(hostile.cmdline).toMatch(/connector -d \S+ -p 8080 -t 4 -n 5 -N [0-9a-f]+ -s 3000$/);
+    // The others exited within milliseconds: their command line comes from the exec() capture.
+    expect(ours.filter((r) => !/\/connector -d \S+ -p \d+/.test(r.cmdline ?? ''))).toEqual([]);
   });
 
   it('--pid shows only that process, --comm only that task name', async () => {

@@ -12,7 +12,7 @@ const FAKE = join(import.meta.dirname, '..', 'fixtures', 'fake-bpftrace.sh');
 const CAPTURE = join(import.meta.dirname, '..', 'fixtures', 'captures', 'loopback-hostile-names.txt');
 
 function pidsAlive(pidfile: string): number[] {
-  let pids: number[] = [];
+  let pids: number[];
   try {
     pids = readFileSync(pidfile, 'utf8').split('\n').filter(Boolean).map(Number);
   } catch {

@@ -1,0 +1,115 @@
+// The probe program alone, without the agent: bpftrace with its output either
+// thrown away (> /dev/null, as `cat bpf/... | bpftrace - > /dev/null`) or piped
+// into this process, which only counts lines. Same environment as the agent's
+// bpftrace, and under setpriv --pdeathsig KILL so it cannot outlive us.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readlinkSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
+
+export interface LineCounts { start: number; outcome: number; connectError: number; lostEvents: number; other: number }
+
+export class BareBpftrace {
+  private readonly child: ChildProcess;
+  private stderr = '';
+  private readonly exited: Promise<void>;
+  private gone = false;
+  private sawReady = false;
+  readonly lines: LineCounts = { start: 0, outcome: 0, connectError: 0, lostEvents: 0, other: 0 };
+  /** S lines by pid (4th field), so a storm's attempts can be told from other traffic. */
+  readonly startsByPid = new Map<number, number>();
+
+  constructor(bpftrace: string, program: string, readonly output: 'devnull' | 'pipe') {
+    const [file, argv] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', '--', bpftrace, '-']] : [bpftrace, ['-']];
+    this.child = spawn(file, argv, {
+      stdio: ['pipe', output === 'devnull' ? 'ignore' : 'pipe', 'pipe'],
+      env: { ...process.env, BPFTRACE_PERF_RB_PAGES: '1024', BPFTRACE_MAP_KEYS_MAX: '65536' },
+    });
+    this.child.stdin!.end(program);
+    this.child.stderr!.setEncoding('utf8');
+    this.child.stderr!.on('data', (c: string) => (this.stderr += c));
+    if (output === 'pipe') this.countLines();
+    this.exited = new Promise((r) => this.child.once('exit', () => {
+      this.gone = true;
+      r();
+    }));
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /**
+   * With a pipe: the READY line (printed in BEGIN, after every probe attached).
+   * With /dev/null that line is not visible, so: bpftrace holds BPF program fds
+   * and its set of perf_event/bpf fds has not changed for a second.
+   */
+  async ready(timeoutMs = 90_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    let last = '';
+    let since = Date.now();
+    while (Date.now() < until) {
+      if (this.gone) throw new Error(`bpftrace exited before attaching: ${this.stderr.trim()}`);
+      if (this.output === 'pipe') {
+        if (this.sawReady) return;
+      } else {
+        const fds = this.bpfFds();
+        if (fds !== last) {
+          last = fds;
+          since = Date.now();
+        } else if (fds.includes('bpf-prog') && Date.now() - since >= 1000) {
+          return;
+        }
+      }
+      await sleep(100);
+    }
+    throw new Error(`bpftrace did not attach within ${timeoutMs} ms: ${this.stderr.trim()}`);
+  }
+
+  async stop(graceMs = 30_000): Promise<void> {
+    this.child.kill('SIGINT');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  private bpfFds(): string {
+    const kinds: string[] = [];
+    try {
+      for (const fd of readdirSync(`/proc/${this.pid}/fd`)) {
+        try {
+          const l = readlinkSync(`/proc/${this.pid}/fd/${fd}`);
+          if (/perf_event|bpf-/.test(l)) kinds.push(l);
+        } catch {
+          // closed meanwhile
+        }
+      }
+    } catch {
+      return '';
+    }
+    return kinds.sort().join(',');
+  }
+
+  private countLines(): void {
+    let rest = '';
+    this.child.stdout!.setEncoding('latin1');
+    this.child.stdout!.on('data', (chunk: string) => {
+      const parts = (rest + chunk).split('\n');
+      rest = parts.pop()!;
+      for (const l of parts) {
+        const k = l.charCodeAt(0);
+        if (k === 83 /* S */ && l.charCodeAt(1) === 32) {
+          this.lines.start++;
+          const pid = Number(l.split(' ', 4)[3]);
+          this.startsByPid.set(pid, (this.startsByPid.get(pid) ?? 0) + 1);
+        }
+        else if (k === 79 /* O */ && l.charCodeAt(1) === 32) this.lines.outcome++;
+        else if (k === 70 /* F */ && l.charCodeAt(1) === 32) this.lines.connectError++;
+        else if (l.startsWith('Lost ')) this.lines.lostEvents += Number(/^Lost (\d+) events/.exec(l)?.[1] ?? 0);
+        else if (l.startsWith('READY')) this.sawReady = true;
+        else this.lines.other++;
+      }
+    });
+  }
+}
