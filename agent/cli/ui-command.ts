@@ -19,9 +19,6 @@ export async function runUiCommand(args: TraceArgs, version: string): Promise<nu
     if (!isLoopback(host)) {
       process.stderr.write(`srctrace: WARNING: the dashboard listens on ${host}, reachable from other machines; anyone with the token sees every process's connections\n`);
     }
-    // The URL carries the token: it goes to stderr (the terminal), never into the record stream.
-    process.stderr.write(`srctrace: dashboard at ${server.url}\n`);
-    if (args.open) void openBrowser(server.url);
     let stats: NodeJS.Timeout | null = null;
     const sink: Sink = {
       write: (r) => server.publish(r),
@@ -33,6 +30,10 @@ export async function runUiCommand(args: TraceArgs, version: string): Promise<nu
     return {
       sinks: [sink],
       onStarted: (tracer) => {
+        // Only once bpftrace runs: a page opened earlier would show "live" for a tracer
+        // that may still fail. The URL carries the token: stderr (the terminal), never the records.
+        process.stderr.write(`srctrace: dashboard at ${server.url}\n`);
+        if (args.open) void openBrowser(server.url);
         stats = setInterval(() => {
           const s = tracer.summary;
           server.setStats({ connections: s.connections, lostKernel: s.lostKernel, lostAgent: s.lostAgent });

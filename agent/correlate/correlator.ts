@@ -46,7 +46,7 @@ export class Correlator {
   private readonly pending = new Map<string, StartEvent[]>();
   private pendingCount = 0;
   /**
-   * The two newest start times per socket, to recognise connect() errors that
+   * The two latest start times seen per socket, to recognise connect() errors that
    * follow a SYN (a blocking connect() returns ECONNREFUSED or, minutes later,
    * ETIMEDOUT). Two, so an out-of-order newer use of the socket does not hide
    * the one the error belongs to.
@@ -76,8 +76,8 @@ export class Correlator {
     const recent = this.recentStarts.get(ev.sk);
     if (!recent) this.recentStarts.set(ev.sk, [ev.ts]);
     else {
+      // The two most recently seen (arrival order, which is close to time order).
       recent.push(ev.ts);
-      recent.sort((a, b) => a - b);
       if (recent.length > 2) recent.shift();
     }
 
@@ -172,7 +172,7 @@ export class Correlator {
     if (++this.ticks % 50 === 0 || now === Number.POSITIVE_INFINITY) {
       const horizon = this.newestTs - RECENT_START_NS;
       for (const [sk, starts] of this.recentStarts) {
-        if (starts[starts.length - 1]! < horizon) this.recentStarts.delete(sk);
+        if (Math.max(...starts) < horizon) this.recentStarts.delete(sk);
       }
     }
     return out;

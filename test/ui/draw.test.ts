@@ -69,4 +69,15 @@ describe('timeline raster', () => {
     // the second lane row is empty
     expect(at_(150, LAYOUT.laneH + markMid)).toBe(white);
   });
+
+  it('keeps the source colour of a failure too short for side frames, with red above and below', () => {
+    const blip = conn({ ts: at(3000), latencyMs: 0.1, saddr: '10.0.0.7', ...refused }, 3);
+    const lanes = buildLanes([blip], 'process').lanes;
+    const vp = { t0: Date.parse(at(0)), t1: Date.parse(at(10_000)) };
+    const { ctx, put } = fakeContext();
+    drawFrame(ctx, { width: LAYOUT.labelW + 1000, height: LAYOUT.axisH + 100, dpr: 1, vp, lanes, scrollPx: 0, selected: null, selectedLane: -1, now: 0 });
+    const px = new Uint32Array(put[0]!.image.data.buffer);
+    const markMid = LAYOUT.laneH / 2;
+    expect([px[markMid * 1000 + 301], px[3 * 1000 + 301]]).toEqual([blip.rgba, packColor('#d92d20')]);
+  });
 });

@@ -39,7 +39,7 @@ async function handle(ctx: RequestContext, req: IncomingMessage, res: ServerResp
     if (!tokensEqual(queryToken, ctx.token)) return sendText(res, 401, UNAUTHORIZED_TEXT);
     // Trade the URL token for a cookie so it leaves the address bar and history.
     url.searchParams.delete(TOKEN_QUERY_PARAM);
-    res.setHeader('Set-Cookie', tokenCookie(ctx.token));
+    res.setHeader('Set-Cookie', tokenCookie(ctx.token, req.socket.localPort ?? 0));
     res.setHeader('Location', `${url.pathname}${url.search}`);
     return sendText(res, 303, 'See Other\n');
   }

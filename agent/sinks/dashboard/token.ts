@@ -4,6 +4,9 @@
 import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
+// Browsers share cookies across ports of one host, so each dashboard names its
+// cookie after its port (srctrace_token_7420): two dashboards on one machine
+// must not log each other out. Every srctrace_token* cookie is a candidate.
 export const TOKEN_COOKIE = 'srctrace_token';
 export const TOKEN_QUERY_PARAM = 'token';
 
@@ -28,8 +31,7 @@ export function presentedTokens(req: IncomingMessage, url: URL): string[] {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
     if (m?.[1] !== undefined) found.push(m[1]);
   }
-  const cookie = cookieValue(req.headers.cookie, TOKEN_COOKIE);
-  if (cookie !== undefined) found.push(cookie);
+  found.push(...cookieValues(req.headers.cookie, TOKEN_COOKIE));
   const query = url.searchParams.get(TOKEN_QUERY_PARAM);
   if (query !== null) found.push(query);
   return found;
@@ -43,16 +45,19 @@ export function isAuthorized(req: IncomingMessage, url: URL, expected: string): 
   return ok;
 }
 
-export function tokenCookie(token: string): string {
-  return `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+export function tokenCookie(token: string, port: number): string {
+  return `${TOKEN_COOKIE}_${port}=${token}; HttpOnly; SameSite=Strict; Path=/`;
 }
 
-function cookieValue(header: string | undefined, name: string): string | undefined {
-  if (header === undefined) return undefined;
+/** Values of the cookies named `prefix` or `prefix_<anything>`. */
+function cookieValues(header: string | undefined, prefix: string): string[] {
+  if (header === undefined) return [];
+  const out: string[] = [];
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
     if (eq < 0) continue;
-    if (part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+    const name = part.slice(0, eq).trim();
+    if (name === prefix || name.startsWith(`${prefix}_`)) out.push(part.slice(eq + 1).trim());
   }
-  return undefined;
+  return out;
 }

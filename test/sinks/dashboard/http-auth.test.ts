@@ -45,7 +45,7 @@ describe('dashboard HTTP auth', () => {
     expect(login.status).toBe(303);
     expect(login.headers.location).toBe('/');
     const setCookie = login.headers['set-cookie']?.[0] ?? '';
-    expect(setCookie.split('; ').sort()).toEqual(['HttpOnly', 'Path=/', 'SameSite=Strict', `srctrace_token=${token}`].sort());
+    expect(setCookie.split('; ').sort()).toEqual(['HttpOnly', 'Path=/', 'SameSite=Strict', `srctrace_token_${port}=${token}`].sort());
 
     const cookie = setCookie.split(';')[0]!;
     const page = await get(port, '/', { Cookie: `other=1; ${cookie}` });
@@ -56,6 +56,13 @@ describe('dashboard HTTP auth', () => {
     expect(asset.status).toBe(200);
     expect(asset.body).toBe(APP_JS);
     expect(asset.headers['content-type']).toBe('text/javascript; charset=utf-8');
+  });
+
+  it('accepts its own cookie among another dashboard\'s (cookies ignore ports, so each is named per port)', async () => {
+    const other = 'x'.repeat(43);
+    const both = `srctrace_token_1=${other}; srctrace_token_${port}=${token}`;
+    expect((await get(port, '/', { Cookie: both })).status).toBe(200);
+    expect((await get(port, '/', { Cookie: `srctrace_token_1=${other}` })).status).toBe(401);
   });
 
   it('admits Authorization: Bearer', async () => {

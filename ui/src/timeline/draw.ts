@@ -131,7 +131,10 @@ export function drawFrame(ctx: CanvasRenderingContext2D, f: Frame): void {
   const okRuns = new Runs((rgba, a, b) => fillSpan(rows.okCol, a, b, rgba));
   const failRuns = new Runs((rgba, a, b) => {
     fillSpan(rows.failCol, a, b, red);
+    // Wide failures: source colour framed in red. Narrow ones have no room for
+    // side frames: source colour across, red left as the bands above and below.
     if (b - a > 5 * dpr) fillSpan(rows.innerCol, a + inset, b - inset, rgba);
+    else fillSpan(rows.innerCol, a, b, rgba);
   });
   const scan = (cols: Columns, maxDur: number, runs: Runs): boolean => {
     const [lo, hi] = visibleRange(cols, maxDur, vp.t0, vp.t1);
