@@ -22,6 +22,12 @@ export interface CorrelatorOptions {
   holdNs?: number;
   /** Most attempts awaiting an outcome; beyond it the oldest are evicted and counted. */
   maxPending?: number;
+  /**
+   * An attempt still without an outcome this long after its SYN (kernel time)
+   * has lost its outcome event: the kernel gives up on a SYN after about 127 s
+   * (tcp_syn_retries 6). It is then recorded and counted as lost.
+   */
+  outcomeDeadlineNs?: number;
 }
 
 export interface CorrelatorStats {
@@ -61,9 +67,12 @@ export class Correlator {
   private newestTs = 0;
   readonly stats: CorrelatorStats = { unmatchedOutcomes: 0, lostOutcomes: 0, evicted: 0, mergedErrors: 0 };
 
+  private readonly outcomeDeadlineNs: number;
+
   constructor(opts: CorrelatorOptions = {}) {
     this.holdNs = opts.holdNs ?? 250e6;
     this.maxPending = opts.maxPending ?? 1_000_000;
+    this.outcomeDeadlineNs = opts.outcomeDeadlineNs ?? 180e9;
   }
 
   get pendingAttempts(): number {
@@ -105,6 +114,7 @@ export class Correlator {
 
   onOutcome(ev: OutcomeEvent, now: number): Attempt[] {
     const out: Attempt[] = [];
+    this.newestTs = Math.max(this.newestTs, ev.ts);
     const list = this.pending.get(ev.sk);
     // The common case: one attempt pending on this socket, started before the outcome.
     if (list && list.length === 1 && list[0]!.ts <= ev.ts) {
@@ -174,6 +184,7 @@ export class Correlator {
       for (const [sk, starts] of this.recentStarts) {
         if (Math.max(...starts) < horizon) this.recentStarts.delete(sk);
       }
+      this.expireOverdue(out);
     }
     return out;
   }
@@ -219,6 +230,20 @@ export class Correlator {
       out.push({ via: 'socket', start: quiet.ev.start, end: quiet.ev.end, outcome: outcomeForErrno(ev.errno), errno: ev.errno, note: null });
     }
     return true;
+  }
+
+  /** Attempts whose outcome is long overdue: recorded (attribution kept) and counted as lost. */
+  private expireOverdue(out: Attempt[]): void {
+    const deadline = this.newestTs - this.outcomeDeadlineNs;
+    for (const [sk, list] of this.pending) {
+      while (list.length > 0 && list[0]!.ts < deadline) {
+        const start = list.shift()!;
+        this.pendingCount--;
+        this.stats.lostOutcomes++;
+        out.push({ via: 'socket', start, end: null, outcome: 'error', errno: null, note: `no outcome within ${Math.round(this.outcomeDeadlineNs / 1e9)} s of the SYN (event lost)` });
+      }
+      if (list.length === 0) this.pending.delete(sk);
+    }
   }
 
   private evictOldest(): void {

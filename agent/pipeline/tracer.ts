@@ -148,7 +148,7 @@ export class Tracer {
     }
     if (lostOutcomes > 0) {
       this.summary.lostKernel += lostOutcomes;
-      this.emit({ type: 'lost', ts: this.isoTime(now), count: lostOutcomes, where: 'kernel', detail: 'outcome events missing for sockets that were reused (recorded with outcome "error")' });
+      this.emit({ type: 'lost', ts: this.isoTime(now), count: lostOutcomes, where: 'kernel', detail: 'outcome events never arrived (socket reused or outcome overdue); those attempts are recorded with outcome "error"' });
     }
     this.reported = { lostOutcomes: s.lostOutcomes, evicted: s.evicted };
   }

@@ -13,7 +13,7 @@ const COLUMNS: [title: string, width: number, right: boolean, cell: (r: Connecti
   ['DESTINATION', 28, false, (r) => hostPort(r.daddr, r.dport)],
   ['OUTCOME', 11, false, (r) => r.outcome],
   ['MS', 8, true, (r) => (r.latencyMs === null ? '-' : r.latencyMs.toFixed(r.latencyMs < 10 ? 2 : 0))],
-  ['WHY', 6, false, (r) => r.sourceReason ?? (r.error ?? '-')],
+  ['WHY', 12, false, (r) => r.sourceReason ?? (r.error ?? '-')],
 ];
 
 function hostPort(addr: string, port: number | null): string {

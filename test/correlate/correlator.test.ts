@@ -164,3 +164,18 @@ describe('Correlator and blocking connect()', () => {
     expect(out.map(view)).toEqual([{ via: 'socket', tid: 101, saddr: '192.0.2.1', daddr: '198.18.1.1', sport: 5555, outcome: 'timeout', errno: 110 }]);
   });
 });
+
+describe('Correlator and outcomes that never arrive', () => {
+  it('records an attempt whose outcome is overdue (kernel time), counts it as lost, and keeps waiting for others', () => {
+    const c = new Correlator({ holdNs: HOLD, outcomeDeadlineNs: 180e9 });
+    const out: Attempt[] = [];
+    out.push(...c.onStart(start('old', 1e9, { tid: 1 }), 0));
+    out.push(...c.onStart(start('young', 100e9, { tid: 2 }), 0));
+    out.push(...c.onStart(start('other', 182e9, { tid: 3 }), 0)); // kernel time moves on
+    for (let i = 0; i < 50; i++) out.push(...c.tick(i));
+    expect(out.map(view)).toEqual([{ via: 'socket', tid: 1, saddr: '192.0.2.1', daddr: '198.18.1.1', sport: null, outcome: 'error', errno: null }]);
+    expect(out[0]).toMatchObject({ note: 'no outcome within 180 s of the SYN (event lost)' });
+    expect(c.stats.lostOutcomes).toBe(1);
+    expect(c.pendingAttempts).toBe(2);
+  });
+});
