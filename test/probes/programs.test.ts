@@ -2,8 +2,9 @@
 // attach on these VMs (no CONFIG_KPROBES), so bpftrace's dry run (-d: parse,
 // semantic checks against BTF, codegen) is as far as it can be exercised here.
 import { execa } from 'execa';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { programFor } from '../../agent/pipeline/program.js';
+import { ensureTracefs } from '../../agent/probes/preflight.js';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -12,6 +13,10 @@ async function dryRun(program: string) {
 }
 
 describe.skipIf(!isRoot)('probe programs compile (bpftrace -d)', () => {
+  // Tracepoint formats come from tracefs, which a fresh boot does not mount;
+  // the agent mounts it itself, and so does this test, the same way.
+  beforeAll(() => ensureTracefs());
+
   it.each(['tracepoint', 'kprobe'] as const)('%s set', async (backend) => {
     const r = await dryRun(programFor(backend));
     expect(r.stderr).not.toMatch(/\bERROR: (?!Unknown error -1: couldn't set RLIMIT)/);
