@@ -11,10 +11,25 @@ export interface RecordContext {
   cmdline(pid: number, startNs: number): string | null;
 }
 
-/** Offset between the kernel's monotonic clock and wall time, measured once. */
-export function wallClock(nowMs = Date.now(), monoNs = Number(process.hrtime.bigint())): (monoNs: number) => string {
-  const offsetMs = nowMs - monoNs / 1e6;
-  return (ns) => new Date(Math.round(ns / 1e6 + offsetMs)).toISOString();
+/**
+ * Kernel monotonic ns -> wall-clock ISO time. bpftrace's nsecs and Node's
+ * hrtime read the same CLOCK_MONOTONIC; the offset to wall time is re-measured
+ * every 10 s so NTP adjustments and clock steps show up in long runs.
+ */
+export function wallClock(
+  nowMs: () => number = Date.now,
+  monoNs: () => number = () => Number(process.hrtime.bigint()),
+): (monoNs: number) => string {
+  let offsetMs = 0;
+  let measuredAt = -Infinity;
+  return (ns) => {
+    const wall = nowMs();
+    if (wall - measuredAt > 10_000 || wall < measuredAt) {
+      offsetMs = wall - monoNs() / 1e6;
+      measuredAt = wall;
+    }
+    return new Date(Math.round(ns / 1e6 + offsetMs)).toISOString();
+  };
 }
 
 export function toRecord(a: Attempt, ctx: RecordContext): ConnectionRecord {

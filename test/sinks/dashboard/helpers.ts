@@ -12,6 +12,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import WebSocket from 'ws';
 import type { ServerMessage } from '../../../agent/model/messages.js';
+import { record } from '../../ui/fixtures.js';
 import type { ConnectionRecord } from '../../../agent/model/record.js';
 import { startDashboardServer, type DashboardOptions, type DashboardServer } from '../../../agent/sinks/dashboard/server.js';
 
@@ -234,30 +235,13 @@ export async function openStalledClient(server: DashboardServer): Promise<{ sock
 
 /** A realistic connection record; `pid` carries the publish index so order can be checked. */
 export function connectionRecord(i: number, cmdlinePad = 0): ConnectionRecord {
-  return {
-    type: 'connection',
+  return record({
     ts: new Date(1_700_000_000_000 + i).toISOString(),
     pid: i,
     tid: i,
-    ppid: 1,
-    uid: 1000,
-    comm: 'curl',
-    commHex: '6375726c',
     cmdline: `curl -sS https://example.com/api/v1/items?page=${i} ${'x'.repeat(cmdlinePad)}`.trimEnd(),
-    netns: 4026531840,
-    proto: 'tcp',
-    family: 4,
-    saddr: '192.168.1.23',
     sport: 32768 + (i % 28232),
-    daddr: '93.184.216.34',
-    dport: 443,
-    outcome: 'established',
-    errno: null,
-    error: null,
-    latencyMs: 12.5,
-    sourceReason: 'route',
-    stateRaw: 1,
-  };
+  });
 }
 
 /** Lets timers, immediates and socket I/O run. */
