@@ -9,7 +9,8 @@ import type { ConnectionStore } from '../model/store.js';
 import { drawFrame } from '../timeline/draw.js';
 import { LAYOUT, markRect, maxLaneScroll } from '../timeline/layout.js';
 
-const DEFAULT_SPAN_MS = 5 * 60_000;
+// One minute: fresh connections are visible marks, not slivers; zoom out for history.
+const DEFAULT_SPAN_MS = 60_000;
 
 interface Props {
   store: ConnectionStore;
