@@ -1,6 +1,7 @@
 // The real CLI with real bpftrace while real clients connect through a netns
 // lab: every attempt a client made must appear exactly once, attributed to the
 // right thread, with the source and port the client saw itself.
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionRecord } from '../../agent/model/record.js';
 import { destinationFor, type DestinationKind, type LabFamily } from '../../agent/lab/index.js';
@@ -79,18 +80,26 @@ describe.skipIf(!isRoot)(`srctrace end to end in a netns lab${isRoot ? '' : ` (s
     expect(ours.filter((r) => !/\/connector -d \S+ -p \d+/.test(r.cmdline ?? ''))).toEqual([]);
   });
 
-  it('--pid shows only that process, --comm only that task name', async () => {
+  it('--pid shows only that process, --comm only that task name (repeatable, either matches)', async () => {
     const t = lab.topology;
     const d = destinationFor(t, 'with-src', 4);
     const args = ['-d', d.daddr, '-p', String(d.dport), '-n', '2'];
-    // The first run learns a pid we can filter on: the shell that runs both connectors.
-    const trace = await startSrctrace(['--format', 'ndjson', '--comm', 'only-me']);
-    await runConnector(t.namespaces.host, args);
-    const mine = await runConnector(t.namespaces.host, [...args, '-N', Buffer.from('only-me').toString('hex')]);
-    await trace.waitFor((r) => r.type === 'connection' && r.tid === mine.at(-1)!.tid);
+    // A client whose pid is known before it connects: a shell that waits for a
+    // line, then execs the connector (same pid).
+    const bin = await buildConnector();
+    const waiting = execa('ip', ['netns', 'exec', t.namespaces.host, 'sh', '-c', 'read go; exec "$0" "$@"', bin, ...args], { stdin: 'pipe' });
+    const trace = await startSrctrace(['--format', 'ndjson', '--pid', String(waiting.pid), '--comm', 'only-me']);
+    const other = await runConnector(t.namespaces.host, args); // neither the pid nor the name
+    const named = await runConnector(t.namespaces.host, [...args, '-N', Buffer.from('only-me').toString('hex')]);
+    waiting.stdin!.end('go\n');
+    const byPid = (await waiting).stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as ClientLine);
+    await trace.waitFor((r) => r.type === 'connection' && r.tid === byPid.at(-1)!.tid);
+    await trace.waitFor((r) => r.type === 'connection' && r.tid === named.at(-1)!.tid);
     const { records } = await trace.stop();
-    const conns = records.filter((r) => r.type === 'connection');
-    expect(conns.map((r) => r.type === 'connection' && [r.pid, r.comm])).toEqual(mine.map((l) => [l.pid, 'only-me']));
+    const seen = records.flatMap((r) => (r.type === 'connection' ? [[r.pid, r.sport]] : [])).sort();
+    expect(byPid.map((l) => l.pid)).toEqual([waiting.pid, waiting.pid]);
+    expect(seen).toEqual([...byPid, ...named].map((l) => [l.pid, l.sport]).sort());
+    expect(seen.some(([pid]) => pid === other[0]!.pid)).toBe(false);
   });
 });
 
