@@ -108,7 +108,7 @@ export class Correlator {
       this.pending.set(ev.sk, [ev]);
     }
     this.pendingCount++;
-    if (this.pendingCount > this.maxPending) this.evictOldest();
+    if (this.pendingCount > this.maxPending) this.evictOldest(out);
     return out;
   }
 
@@ -246,14 +246,17 @@ export class Correlator {
     }
   }
 
-  private evictOldest(): void {
+  /** Over maxPending: the oldest attempt is recorded now (attribution kept, no outcome) and counted. */
+  private evictOldest(out: Attempt[]): void {
     // Map iteration order is insertion order, which is close to time order.
     for (const [sk, list] of this.pending) {
-      list.shift();
+      const start = list.shift()!;
       this.pendingCount--;
       this.stats.evicted++;
       if (list.length === 0) this.pending.delete(sk);
+      out.push({ via: 'socket', start, end: null, outcome: 'error', errno: null, note: 'too many attempts awaiting an outcome: recorded before its outcome' });
       return;
     }
   }
+
 }

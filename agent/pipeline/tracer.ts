@@ -144,7 +144,7 @@ export class Tracer {
     const evicted = s.evicted - this.reported.evicted;
     if (evicted > 0) {
       this.summary.lostAgent += evicted;
-      this.emit({ type: 'lost', ts: this.isoTime(now), count: evicted, where: 'agent', detail: 'too many connections awaiting an outcome; the oldest were dropped' });
+      this.emit({ type: 'lost', ts: this.isoTime(now), count: evicted, where: 'agent', detail: 'too many connections awaiting an outcome; the oldest were recorded without one (outcome "error")' });
     }
     if (lostOutcomes > 0) {
       this.summary.lostKernel += lostOutcomes;

@@ -134,9 +134,10 @@ describe('Correlator edge cases', () => {
     expect(c.stats).toEqual({ unmatchedOutcomes: 0, lostOutcomes: 0, evicted: 0, mergedErrors: 0 });
   });
 
-  it('evicts and counts beyond maxPending instead of growing without bound', () => {
-    const events: ProbeEvent[] = [start('x1', 1), start('x2', 2), start('x3', 3)];
-    const { c } = replay(events, { maxPending: 2 });
+  it('evicts and counts beyond maxPending instead of growing without bound, keeping the evicted attribution', () => {
+    const c = new Correlator({ holdNs: HOLD, maxPending: 2 });
+    const out = [start('x1', 1, { tid: 1 }), start('x2', 2, { tid: 2 }), start('x3', 3, { tid: 3 })].flatMap((e) => c.onStart(e, 0));
+    expect(out.map(view)).toEqual([{ via: 'socket', tid: 1, saddr: '192.0.2.1', daddr: '198.18.1.1', sport: null, outcome: 'error', errno: null }]);
     expect(c.stats.evicted).toBe(1);
     expect(c.pendingAttempts).toBe(2);
   });
