@@ -196,7 +196,7 @@ async function main(): Promise<void> {
       rows.push(
         ['(d) bare bpftrace > /dev/null', `${perS(bare)} connects/s, ratio ${(bare.storm.perSecond / baseline).toFixed(3)}; bpftrace CPU ${cpuText(bare.cpu.bpftrace)}; storm CPU ${bare.stormCpuUsPerConnect} us/connect`],
         ['(e) bare bpftrace | counter', `${perS(piped)} connects/s, ratio ${(piped.storm.perSecond / baseline).toFixed(3)}; bpftrace CPU ${cpuText(piped.cpu.bpftrace)}; storm CPU ${piped.stormCpuUsPerConnect} us/connect; counter CPU ${piped.lineCounter!.cpuS.toFixed(2)} s`],
-        ['  (e) lines for the storm', `${piped.lineCounter!.stormStarts} start lines for ${piped.storm.connects} connects; ${piped.lineCounter!.lines.outcome} outcome lines in all; bpftrace "Lost" ${piped.lineCounter!.lines.lostEvents}`],
+        ["  (e) lines for the storm", `${piped.lineCounter!.stormStarts} start (C or S) lines for ${piped.storm.connects} connects; ${piped.lineCounter!.lines.joined} C, ${piped.lineCounter!.lines.outcome} O lines in all; bpftrace "Lost" ${piped.lineCounter!.lines.lostEvents}`],
       );
     }
     const noisy = [a, b, c].some((p) => p.otherCpuS > 0.05 * SECONDS) || before.busy > 0.1;

@@ -82,13 +82,7 @@ export class Correlator {
   onStart(ev: StartEvent, now: number): Attempt[] {
     const out: Attempt[] = [];
     this.newestTs = Math.max(this.newestTs, ev.ts);
-    const recent = this.recentStarts.get(ev.sk);
-    if (!recent) this.recentStarts.set(ev.sk, [ev.ts]);
-    else {
-      // The two most recently seen (arrival order, which is close to time order).
-      recent.push(ev.ts);
-      if (recent.length > 2) recent.shift();
-    }
+    this.rememberStart(ev);
 
     // An outcome that was read before this start (another CPU's buffer)?
     const early = this.earlyOutcomes.get(ev.sk);
@@ -143,6 +137,22 @@ export class Correlator {
     }
     if (list.length === 0) this.pending.delete(ev.sk);
     this.finish(matched, ev, now, out);
+    return out;
+  }
+
+  /**
+   * A start and its outcome joined in the kernel (C line). Nothing to wait
+   * for, unless this socket also has split S/O traffic in flight (the kernel's
+   * pending map was full): then the general path keeps the ordering rules.
+   */
+  onJoined(start: StartEvent, end: OutcomeEvent, now: number): Attempt[] {
+    if (this.pending.has(start.sk) || this.earlyOutcomes.has(start.sk)) {
+      return [...this.onStart(start, now), ...this.onOutcome(end, now)];
+    }
+    const out: Attempt[] = [];
+    this.newestTs = Math.max(this.newestTs, end.ts);
+    this.rememberStart(start);
+    this.finish(start, end, now, out);
     return out;
   }
 
@@ -203,6 +213,16 @@ export class Correlator {
     this.pending.clear();
     this.pendingCount = 0;
     return { attempts, stillPending };
+  }
+
+  private rememberStart(ev: StartEvent): void {
+    const recent = this.recentStarts.get(ev.sk);
+    if (!recent) this.recentStarts.set(ev.sk, [ev.ts]);
+    else {
+      // The two most recently seen (arrival order, which is close to time order).
+      recent.push(ev.ts);
+      if (recent.length > 2) recent.shift();
+    }
   }
 
   private finish(start: StartEvent, end: OutcomeEvent, now: number, out: Attempt[]): void {

@@ -52,3 +52,19 @@ export function decodeSockaddr(b: Uint8Array): { family: 4 | 6; addr: string; po
   }
   return null;
 }
+
+// Addresses repeat (a service talks to few peers): decoding each pair of words
+// once matters at tens of thousands of connects per second.
+const wordCache = new Map<string, { addr: string; family: 4 | 6 }>();
+
+/** The tracepoint's 16-byte address field as two little-endian u64 hex words -> plain address and family. */
+export function addrFromWords(w0: string, w1: string): { addr: string; family: 4 | 6 } {
+  const key = w0 + w1;
+  let hit = wordCache.get(key);
+  if (!hit) {
+    hit = normaliseAddr(ipv6ToString(wordsToBytes([w0, w1])));
+    if (wordCache.size >= 4096) wordCache.clear();
+    wordCache.set(key, hit);
+  }
+  return hit;
+}

@@ -2,8 +2,8 @@
 // contract documented at the top of bpf/*.bt. Anything that does not match is a
 // `malformed` event (counted and reported by the pipeline, never a crash).
 import { commBytesFromWords } from './comm.js';
-import { decodeSockaddr, normaliseAddr, wordsToBytes } from './addr.js';
-import type { ProbeEvent, TaskInfo } from './events.js';
+import { addrFromWords, decodeSockaddr, normaliseAddr, wordsToBytes } from './addr.js';
+import type { ProbeEvent, StartEvent, TaskInfo } from './events.js';
 
 const DEC = /^\d{1,20}$/;
 const SDEC = /^-?\d{1,20}$/;
@@ -16,6 +16,8 @@ const CHECK: Record<Kind, RegExp> = { dec: DEC, sdec: SDEC, hex: HEX, word: WORD
 
 // Field layouts after the leading tag, in the order bpftrace prints them.
 const LAYOUT = {
+  C: ['dec', 'hex', 'dec', 'dec', 'sdec', 'dec', 'dec', 'dec', 'word', 'word', 'word', 'word', 'dec', 'dec', 'dec', 'word', 'word', 'dec', 'dec', 'dec', 'sdec'],
+  P: ['dec', 'hex', 'dec', 'dec', 'sdec', 'dec', 'dec', 'dec', 'word', 'word', 'word', 'word', 'dec', 'dec', 'dec', 'word', 'word'],
   S: ['dec', 'hex', 'dec', 'dec', 'sdec', 'dec', 'dec', 'dec', 'addr', 'addr', 'dec', 'dec', 'dec', 'dec', 'word', 'word'],
   O: ['dec', 'hex', 'dec', 'dec', 'sdec'],
   F: ['dec', 'dec', 'hex', 'dec', 'dec', 'sdec', 'dec', 'dec', 'dec', 'dec', 'word', 'word', 'word', 'dec', 'word', 'word'],
@@ -23,7 +25,24 @@ const LAYOUT = {
   READY: ['dec'],
 } satisfies Record<string, Kind[]>;
 
+const WHOLE = Object.fromEntries(
+  Object.entries(LAYOUT).map(([tag, kinds]) => [tag, new RegExp(`^${tag} ${kinds.map((k) => `(${CHECK[k as Kind].source.slice(1, -1)})`).join(' ')}$`)]),
+) as Record<keyof typeof LAYOUT, RegExp>;
+
+function whatIsWrong(line: string, tag: keyof typeof LAYOUT): ProbeEvent {
+  const f = line.split(' ').slice(1);
+  const layout = LAYOUT[tag];
+  if (f.length !== layout.length) return malformed(line, `${tag} line has ${f.length} fields, expected ${layout.length}`);
+  for (let i = 0; i < layout.length; i++) {
+    if (!CHECK[layout[i] as Kind].test(f[i]!)) return malformed(line, `${tag} field ${i + 1} is not ${layout[i]}: ${JSON.stringify(f[i]!.slice(0, 40))}`);
+  }
+  return malformed(line, `${tag} line does not match its layout`);
+}
+
+const LINES = /^@lines: (\d{1,20})$/;
 const LOST = /^Lost (\d+) events$/;
+// END's print(@pend): connects still awaiting an outcome, as decimal tuple fields.
+const PEND = /^@pend\[0x([0-9a-f]{1,16})\]: \((\d{1,20}(?:, \d{1,20}){15})\)$/;
 const ATTACHING = /^Attaching \d+ probes?\.\.\.$/;
 
 function malformed(line: string, reason: string): ProbeEvent {
@@ -41,26 +60,66 @@ function familyOf(raw: string): 4 | 6 | null {
   return raw === '2' ? 4 : raw === '10' ? 6 : null;
 }
 
+/**
+ * A start from the kernel-side record (C line or @pend entry): f holds pid tid
+ * ppid uid netns at 2..6 and start comm0 comm1 at 14..16 (C line positions).
+ */
+function startFrom(ts: string, sk: string, f: string[], family: string, s0: string, s1: string, d0: string, d1: string, dport: string, userlocks: string): StartEvent | null {
+  if (familyOf(family) === null) return null;
+  const s = addrFromWords(s0, s1);
+  const d = addrFromWords(d0, d1);
+  return {
+    kind: 'start', ts: Number(ts), sk, ...task(f, 2, 14, 15), netns: Number(f[6]),
+    family: d.family, saddr: s.addr, daddr: d.addr, sport: 0, dport: Number(dport), bound: (Number(userlocks) & 4) !== 0,
+  };
+}
+
+function decodePending(line: string): ProbeEvent {
+  const m = PEND.exec(line);
+  if (!m) return malformed(line, '@pend entry does not have the 16 fields of bpf/srctrace-tracepoint.bt');
+  const v = m[2]!.split(', ');
+  const word = (i: number) => BigInt(v[i]!).toString(16).padStart(16, '0');
+  if (v.some((x) => BigInt(x) >= 1n << 64n)) return malformed(line, '@pend field exceeds 64 bits');
+  // Lay the tuple out at the C line's positions so startFrom() reads both.
+  const f = [v[0]!, m[1]!, v[1]!, v[2]!, v[3]!, v[4]!, v[5]!, v[6]!, word(7), word(8), word(9), word(10), v[11]!, v[12]!, v[13]!, word(14), word(15)];
+  const start = startFrom(f[0]!, f[1]!, f, f[7]!, f[8]!, f[9]!, f[10]!, f[11]!, f[12]!, f[13]!);
+  return start ?? malformed(line, `@pend family ${v[6]} is neither AF_INET nor AF_INET6`);
+}
+
 export function decodeLine(line: string): ProbeEvent {
   if (line.trim() === '') return { kind: 'info', text: '' };
   const lost = LOST.exec(line);
   if (lost) return { kind: 'lost', count: Number(lost[1]) };
   if (ATTACHING.test(line)) return { kind: 'info', text: line };
+  if (line.startsWith('@pend[')) return decodePending(line);
+  const counted = LINES.exec(line);
+  if (counted) return { kind: 'line-count', count: Number(counted[1]) };
 
-  const f = line.split(' ');
-  const tag = f.shift()!;
+  const tag = line.slice(0, line.indexOf(' ') >>> 0);
   if (!Object.hasOwn(LAYOUT, tag)) return malformed(line, `unknown line tag ${JSON.stringify(tag.slice(0, 20))}`);
-  const layout = LAYOUT[tag as keyof typeof LAYOUT];
-  if (f.length !== layout.length) return malformed(line, `${tag} line has ${f.length} fields, expected ${layout.length}`);
-  for (let i = 0; i < layout.length; i++) {
-    if (!CHECK[layout[i] as Kind].test(f[i]!)) return malformed(line, `${tag} field ${i + 1} is not ${layout[i]}: ${JSON.stringify(f[i]!.slice(0, 40))}`);
-  }
+  // One anchored match validates every field (the hot path); only a line that
+  // fails it is taken apart field by field, to say what is wrong.
+  const m = WHOLE[tag as keyof typeof LAYOUT].exec(line);
+  if (!m) return whatIsWrong(line, tag as keyof typeof LAYOUT);
+  const f = m.slice(1);
 
   switch (tag) {
     case 'READY':
       return { kind: 'ready', ts: Number(f[0]) };
     case 'O':
       return { kind: 'outcome', ts: Number(f[0]), sk: f[1]!, newState: Number(f[2]), sport: Number(f[3]), skErr: Number(f[4]) };
+    case 'C': {
+      const start = startFrom(f[0]!, f[1]!, f, f[7]!, f[8]!, f[9]!, f[10]!, f[11]!, f[12]!, f[13]!);
+      if (!start) return malformed(line, `C family ${f[7]} is neither AF_INET nor AF_INET6`);
+      return {
+        kind: 'joined', start,
+        outcome: { kind: 'outcome', ts: Number(f[17]), sk: f[1]!, newState: Number(f[18]), sport: Number(f[19]), skErr: Number(f[20]) },
+      };
+    }
+    case 'P': {
+      // A start whose outcome never fired (its socket began a new connect).
+      return startFrom(f[0]!, f[1]!, f, f[7]!, f[8]!, f[9]!, f[10]!, f[11]!, f[12]!, f[13]!) ?? malformed(line, `P family ${f[7]} is neither AF_INET nor AF_INET6`);
+    }
     case 'S': {
       if (familyOf(f[7]!) === null) return malformed(line, `S family ${f[7]} is neither AF_INET nor AF_INET6`);
       const s = normaliseAddr(f[8]!);

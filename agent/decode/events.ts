@@ -64,6 +64,15 @@ export interface ExecEvent {
   truncated: boolean;
 }
 
+/**
+ * A whole attempt from one C line: the start (kept in the kernel until the
+ * outcome) and its outcome. The pipeline feeds both halves to the correlator.
+ */
+export interface JoinedEvent { kind: 'joined'; start: StartEvent; outcome: OutcomeEvent }
+
+/** The probes' own count of connection lines printed so far (@lines). */
+export interface LineCountEvent { kind: 'line-count'; count: number }
+
 export interface ReadyEvent { kind: 'ready'; ts: number }
 export interface LostEvent { kind: 'lost'; count: number }
 /** bpftrace's own chatter ("Attaching 5 probes...") and blank lines. */
@@ -71,4 +80,4 @@ export interface InfoEvent { kind: 'info'; text: string }
 export interface MalformedEvent { kind: 'malformed'; line: string; reason: string }
 
 export type ProbeEvent =
-  | StartEvent | OutcomeEvent | ConnectErrorEvent | ExecEvent | ReadyEvent | LostEvent | InfoEvent | MalformedEvent;
+  | StartEvent | OutcomeEvent | JoinedEvent | LineCountEvent | ConnectErrorEvent | ExecEvent | ReadyEvent | LostEvent | InfoEvent | MalformedEvent;

@@ -5,6 +5,7 @@ import { createWriteStream } from 'node:fs';
 import { Correlator, type Attempt } from '../correlate/correlator.js';
 import { toRecord, wallClock } from '../correlate/to-record.js';
 import { decodeLine } from '../decode/decode-line.js';
+import { LineAudit } from './line-audit.js';
 import { ProcInfo } from '../enrich/proc-info.js';
 import type { ProbeError } from '../errors.js';
 import type { Backend, SrcRecord } from '../model/record.js';
@@ -38,6 +39,7 @@ const mono = () => Number(process.hrtime.bigint());
 
 export class Tracer {
   private readonly correlator = new Correlator();
+  private readonly audit = new LineAudit();
   private readonly proc = new ProcInfo();
   private readonly isoTime = wallClock();
   private readonly keep: (r: SrcRecord) => boolean;
@@ -85,6 +87,7 @@ export class Tracer {
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = null;
     await this.supervisor.stop();
+    this.countUnread(this.audit.final());
     const { attempts, stillPending } = this.correlator.drain();
     this.emitAttempts(attempts);
     this.tick(mono());
@@ -99,6 +102,7 @@ export class Tracer {
   /** Feeds one bpftrace line through the pipeline (public so replays can drive it). */
   onLine(line: string): void {
     this.rawLog?.write(`${line}\n`);
+    this.audit.onLine(line);
     const ev = decodeLine(line);
     const now = mono();
     switch (ev.kind) {
@@ -109,9 +113,16 @@ export class Tracer {
       case 'outcome':
         this.emitAttempts(this.correlator.onOutcome(ev, now));
         break;
+      case 'joined':
+        this.proc.cmdline(ev.start.pid, ev.start.startNs);
+        this.emitAttempts(this.correlator.onJoined(ev.start, ev.outcome, now));
+        break;
       case 'connect-error':
         this.proc.cmdline(ev.pid, ev.startNs);
         this.emitAttempts(this.correlator.onConnectError(ev, now));
+        break;
+      case 'line-count':
+        this.countUnread(this.audit.onKernelCount(ev.count));
         break;
       case 'exec':
         this.proc.onExec(ev.pid, ev.startNs, ev.argv, ev.truncated);
@@ -127,9 +138,20 @@ export class Tracer {
         if (!this.malformedExample) this.malformedExample = `${ev.reason} (line: ${JSON.stringify(ev.line.slice(0, 120))})`;
         break;
       case 'ready':
+        // Each bpftrace run starts its @lines count from zero; judge what the last run printed.
+        this.countUnread(this.audit.final());
+        this.audit.reset();
+        break;
       case 'info':
         break;
     }
+  }
+
+  /** Lines the probes printed that never reached us: kernel loss, reported at once. */
+  private countUnread(missing: number): void {
+    if (missing <= 0) return;
+    this.summary.lostKernel += missing;
+    this.emit({ type: 'lost', ts: this.isoTime(mono()), count: missing, where: 'kernel', detail: 'the probes printed connection lines that never reached srctrace (bpftrace reported no loss); those connects are missing or lack their outcome' });
   }
 
   private tick(now: number): void {

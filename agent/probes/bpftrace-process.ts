@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { execa, type ResultPromise } from 'execa';
 import { LineSplitter } from './line-splitter.js';
+import { batchPrefix } from './sched.js';
 
 export interface BpftraceProcessOptions {
   bpftrace: string;
@@ -32,11 +33,19 @@ export class BpftraceProcess {
 
   constructor(opts: BpftraceProcessOptions) {
     // Default line buffering: a connection shows up as soon as it completes.
-    const args = ['-'];
-    const [file, argv] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', '--', opts.bpftrace, ...args]] : [opts.bpftrace, args];
+    // setpriv, then chrt (SCHED_BATCH, see sched.ts), then bpftrace: each execs the next, one pid.
+    const cmd = [...batchPrefix(), opts.bpftrace, '-'];
+    const [file, argv] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', '--', ...cmd]] : [cmd[0]!, cmd.slice(1)];
     this.child = execa(file, argv, {
       input: opts.program,
-      env: { BPFTRACE_PERF_RB_PAGES: '1024', BPFTRACE_MAP_KEYS_MAX: '65536', ...opts.env },
+      // 4 MB of perf buffer per CPU absorbs bursts; 65,536 connects may await an
+      // outcome in the kernel's join map before starts fall back to S lines.
+      // Either can be raised from the environment.
+      env: {
+        BPFTRACE_PERF_RB_PAGES: process.env.BPFTRACE_PERF_RB_PAGES ?? '1024',
+        BPFTRACE_MAP_KEYS_MAX: process.env.BPFTRACE_MAP_KEYS_MAX ?? '65536',
+        ...opts.env,
+      },
       buffer: false,
       reject: false,
       cleanup: true,

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
 
-export interface LineCounts { start: number; outcome: number; connectError: number; lostEvents: number; other: number }
+export interface LineCounts { joined: number; start: number; outcome: number; connectError: number; lostEvents: number; other: number }
 
 export class BareBpftrace {
   private readonly child: ChildProcess;
@@ -16,8 +16,8 @@ export class BareBpftrace {
   private readonly exited: Promise<void>;
   private gone = false;
   private sawReady = false;
-  readonly lines: LineCounts = { start: 0, outcome: 0, connectError: 0, lostEvents: 0, other: 0 };
-  /** S lines by pid (4th field), so a storm's attempts can be told from other traffic. */
+  readonly lines: LineCounts = { joined: 0, start: 0, outcome: 0, connectError: 0, lostEvents: 0, other: 0 };
+  /** S and C lines by pid (4th field), so a storm's attempts can be told from other traffic. */
   readonly startsByPid = new Map<number, number>();
 
   constructor(bpftrace: string, program: string, readonly output: 'devnull' | 'pipe') {
@@ -99,8 +99,9 @@ export class BareBpftrace {
       rest = parts.pop()!;
       for (const l of parts) {
         const k = l.charCodeAt(0);
-        if (k === 83 /* S */ && l.charCodeAt(1) === 32) {
-          this.lines.start++;
+        if ((k === 83 /* S */ || k === 67 /* C */) && l.charCodeAt(1) === 32) {
+          if (k === 67) this.lines.joined++;
+          else this.lines.start++;
           const pid = Number(l.split(' ', 4)[3]);
           this.startsByPid.set(pid, (this.startsByPid.get(pid) ?? 0) + 1);
         }

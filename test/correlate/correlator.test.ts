@@ -180,3 +180,62 @@ describe('Correlator and outcomes that never arrive', () => {
     expect(c.pendingAttempts).toBe(2);
   });
 });
+
+describe('Correlator: attempts joined in the kernel (C lines)', () => {
+  const ev = captureLines('joined-and-pending.txt').map(decodeLine);
+
+  function replayJoined(events: ProbeEvent[]) {
+    const c = new Correlator({ holdNs: HOLD });
+    const out: Attempt[] = [];
+    let now = 1e12;
+    for (const e of events) {
+      if (e.kind === 'joined') out.push(...c.onJoined(e.start, e.outcome, now));
+      else out.push(...feed(c, e, now));
+      out.push(...c.tick(now));
+      now += 1e6;
+    }
+    out.push(...c.tick(now + 10 * HOLD));
+    const { attempts, stillPending } = c.drain();
+    return { out: [...out, ...attempts], stillPending, c };
+  }
+
+  it('records each C line once; the refused connect()\'s own error is merged, not a second record; @pend entries are recorded at exit', () => {
+    const { out, stillPending, c } = replayJoined(ev);
+    expect(out.map(view)).toEqual([
+      { via: 'socket', tid: 22770, saddr: '127.0.0.1', daddr: '127.0.0.1', sport: 46638, outcome: 'established', errno: null },
+      { via: 'socket', tid: 22770, saddr: '127.0.0.1', daddr: '127.0.0.1', sport: 60484, outcome: 'refused', errno: 111 },
+      { via: 'socket', tid: 22770, saddr: '::1', daddr: '::1', sport: 47154, outcome: 'established', errno: null },
+      { via: 'socket', tid: 22770, saddr: '127.0.0.1', daddr: '127.0.0.1', sport: 46648, outcome: 'established', errno: null },
+      { via: 'socket', tid: 22770, saddr: '127.0.0.3', daddr: '127.0.0.1', sport: 50489, outcome: 'established', errno: null },
+      { via: 'socket', tid: 22812, saddr: '192.0.2.1', daddr: '192.0.2.9', sport: null, outcome: 'error', errno: null },
+      { via: 'socket', tid: 22812, saddr: '192.0.2.1', daddr: '192.0.2.9', sport: null, outcome: 'error', errno: null },
+    ]);
+    expect(stillPending).toHaveLength(2);
+    expect(c.stats.mergedErrors).toBe(1);
+  });
+
+  it('the connect() error read before its C line (another CPU\'s buffer) is still merged', () => {
+    const i = ev.findIndex((e) => e.kind === 'connect-error');
+    const reordered = [...ev];
+    const [err] = reordered.splice(i, 1);
+    reordered.splice(i - 1, 0, err!);
+    const { out } = replayJoined(reordered);
+    expect(out.filter((a) => a.outcome === 'refused')).toHaveLength(1);
+    expect(out.filter((a) => a.via === 'syscall')).toHaveLength(0);
+  });
+
+  it('falls back to the ordered join when the same socket also has split S/O events in flight (kernel map was full)', () => {
+    const j = ev.find((e): e is Extract<ProbeEvent, { kind: 'joined' }> => e.kind === 'joined')!;
+    // An older attempt on the same socket printed as S (map full) whose O was lost, then a joined one.
+    const olderStart: StartEvent = { ...j.start, ts: j.start.ts - 5e9, tid: 99 };
+    const c = new Correlator({ holdNs: HOLD });
+    expect(c.onStart(olderStart, 1e12)).toEqual([]);
+    const out = c.onJoined(j.start, j.outcome, 1e12 + 1e6);
+    expect(out.map(view)).toEqual([
+      { via: 'socket', tid: 99, saddr: '127.0.0.1', daddr: '127.0.0.1', sport: null, outcome: 'error', errno: null },
+      { via: 'socket', tid: 22770, saddr: '127.0.0.1', daddr: '127.0.0.1', sport: 46638, outcome: 'established', errno: null },
+    ]);
+    expect(c.stats.lostOutcomes).toBe(1);
+    expect(c.pendingAttempts).toBe(0);
+  });
+});

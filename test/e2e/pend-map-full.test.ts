@@ -1,0 +1,81 @@
+// The kernel keeps each connect's start in @pend until its outcome (one C line
+// per connect). When that map is full, starts must fall back to S lines and
+// outcomes to O lines, joined by the agent, and still lose nothing. A tiny map
+// (BPFTRACE_MAP_KEYS_MAX=64) and 300 connects pending at once force it.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConnectionRecord } from '../../agent/model/record.js';
+import { buildConnector, netnsInode, type ClientLine } from '../helpers/connector.js';
+import { isRoot, NOT_ROOT_REASON, withLab } from '../helpers/lab.js';
+import { startSrctrace } from '../helpers/srctrace.js';
+
+const N = 300;
+const MAP = 64;
+const SILENT = '198.18.1.78'; // inside the lab's with-src route; rtr-a drops it, then owns it
+
+describe.skipIf(!isRoot)(`kernel join map full${isRoot ? '' : ` (skipped: ${NOT_ROOT_REASON})`}`, () => {
+  const lab = withLab();
+  let hostNetns = 0;
+  let dir = '';
+  beforeAll(async () => {
+    await buildConnector();
+    dir = await mkdtemp(join(tmpdir(), 'srctrace-mapfull-'));
+    hostNetns = await netnsInode(lab.topology.namespaces.host);
+    await execa('ip', ['-n', lab.topology.namespaces.rtrA, 'route', 'add', 'blackhole', `${SILENT}/32`]);
+  });
+  afterAll(async () => {
+    await execa('ip', ['-n', lab.topology.namespaces.rtrA, 'route', 'del', 'blackhole', `${SILENT}/32`], { reject: false });
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it(`${N} pending connects with room for ${MAP}: the overflow goes through S/O lines, every connect attributed`, async () => {
+    const t = lab.topology;
+    const raw = join(dir, 'raw.log');
+    const trace = await startSrctrace(['--format', 'ndjson'], { BPFTRACE_MAP_KEYS_MAX: String(MAP), SRCTRACE_RAW_LOG: raw });
+    const bin = await buildConnector();
+    const client = execa('ip', ['netns', 'exec', t.namespaces.host, bin, '-d', SILENT, '-p', '9', '-P', String(N), '-w', '9000'], { buffer: false, reject: false });
+    const lines: ClientLine[] = [];
+    await new Promise<void>((resolve, reject) => {
+      createInterface({ input: client.stdout! }).on('line', (l) => {
+        const line = JSON.parse(l) as ClientLine;
+        if (line.phase === 'all-pending') {
+          void execa('ip', ['-n', t.namespaces.rtrA, 'route', 'del', 'blackhole', `${SILENT}/32`])
+            .then(() => execa('ip', ['-n', t.namespaces.rtrA, 'addr', 'add', `${SILENT}/32`, 'dev', 'lo']))
+            .then(() => resolve(), reject);
+        } else {
+          lines.push(line);
+        }
+      });
+      void client.then((r) => r.exitCode !== 0 && reject(new Error(`connector failed: ${String(r.stderr)}`)));
+    });
+    await client;
+    const pending = lines.filter((l) => l.phase === 'pending');
+    expect(pending).toHaveLength(N);
+
+    let count = 0;
+    await trace.waitFor((r) => r.type === 'connection' && r.netns === hostNetns && ++count >= N, 30_000).catch(() => undefined);
+    const { records, stderr } = await trace.stop();
+    expect(stderr).toMatch(/lost 0 in kernel, 0 in agent/);
+
+    // Both paths were taken: joined C lines while the map had room, S + O after.
+    const rawLines = (await readFile(raw, 'latin1')).split('\n');
+    const ourLines = (tag: string) => rawLines.filter((l) => l.startsWith(`${tag} `) && l.split(' ')[3] === String(pending[0]!.pid)).length;
+    const seen = { C: ourLines('C'), S: ourLines('S'), O: rawLines.filter((l) => l.startsWith('O ')).length, pendAtExit: rawLines.filter((l) => l.startsWith('@pend[')).length };
+    const why = `raw bpftrace lines: ${JSON.stringify(seen)}`;
+    expect(seen.C, why).toBeGreaterThan(0);
+    expect(seen.C, why).toBeLessThanOrEqual(MAP);
+    expect(seen.C + seen.S, why).toBe(N);
+    expect(seen.pendAtExit, why).toBe(0);
+
+    const ours = records.filter((r): r is ConnectionRecord => r.type === 'connection' && r.netns === hostNetns && r.daddr === SILENT);
+    expect(ours).toHaveLength(N);
+    const bySport = new Map(ours.map((r) => [r.sport, r]));
+    for (const p of pending) {
+      expect(bySport.get(p.sport)).toMatchObject({ pid: p.pid, tid: p.tid, saddr: t.service.v4, outcome: 'refused', errno: 111 });
+    }
+  }, 120_000);
+});
