@@ -1,0 +1,47 @@
+// srctrace and its bpftrace must not preempt the traced workload on every
+// wake-up (see agent/probes/sched.ts): both run under SCHED_BATCH, unless
+// SRCTRACE_SCHED=normal.
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { schedulingPolicy } from '../../agent/probes/sched.js';
+import { isRoot, NOT_ROOT_REASON } from '../helpers/lab.js';
+import { startSrctrace } from '../helpers/srctrace.js';
+
+function childNamed(ppid: number, comm: string): number | null {
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (parent === ppid && name === comm) return Number(d);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return null;
+}
+
+async function policies(env: Record<string, string>) {
+  const trace = await startSrctrace(['--format', 'ndjson'], env);
+  try {
+    await trace.waitFor((r) => r.type === 'status' && r.state === 'started', 60_000);
+    const agent = trace.proc.pid!;
+    const bpftrace = childNamed(agent, 'bpftrace');
+    expect(bpftrace).not.toBeNull();
+    const tids = readdirSync(`/proc/${agent}/task`).map(Number);
+    return { agentThreads: [...new Set(tids.map(schedulingPolicy))], bpftrace: schedulingPolicy(bpftrace!) };
+  } finally {
+    await trace.stop();
+  }
+}
+
+describe.skipIf(!isRoot)(`scheduling policy${isRoot ? '' : ` (skipped: ${NOT_ROOT_REASON})`}`, () => {
+  it('the agent (every thread) and bpftrace run under SCHED_BATCH', async () => {
+    expect(await policies({})).toEqual({ agentThreads: ['SCHED_BATCH'], bpftrace: 'SCHED_BATCH' });
+  }, 90_000);
+
+  it('SRCTRACE_SCHED=normal leaves both under SCHED_OTHER', async () => {
+    expect(await policies({ SRCTRACE_SCHED: 'normal' })).toEqual({ agentThreads: ['SCHED_OTHER'], bpftrace: 'SCHED_OTHER' });
+  }, 90_000);
+});
