@@ -5,11 +5,10 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionRecord } from '../../agent/model/record.js';
-import { buildConnector, netnsInode, type ClientLine } from '../helpers/connector.js';
+import { buildConnector, netnsInode } from '../helpers/connector.js';
+import { blackhole, pendingThenRefused, unblackhole } from '../helpers/pending.js';
 import { isRoot, NOT_ROOT_REASON, withLab } from '../helpers/lab.js';
 import { startSrctrace } from '../helpers/srctrace.js';
 
@@ -25,10 +24,10 @@ describe.skipIf(!isRoot)(`kernel join map full${isRoot ? '' : ` (skipped: ${NOT_
     await buildConnector();
     dir = await mkdtemp(join(tmpdir(), 'srctrace-mapfull-'));
     hostNetns = await netnsInode(lab.topology.namespaces.host);
-    await execa('ip', ['-n', lab.topology.namespaces.rtrA, 'route', 'add', 'blackhole', `${SILENT}/32`]);
+    await blackhole(lab.topology, SILENT);
   });
   afterAll(async () => {
-    await execa('ip', ['-n', lab.topology.namespaces.rtrA, 'route', 'del', 'blackhole', `${SILENT}/32`], { reject: false });
+    await unblackhole(lab.topology, SILENT);
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -36,23 +35,7 @@ describe.skipIf(!isRoot)(`kernel join map full${isRoot ? '' : ` (skipped: ${NOT_
     const t = lab.topology;
     const raw = join(dir, 'raw.log');
     const trace = await startSrctrace(['--format', 'ndjson'], { BPFTRACE_MAP_KEYS_MAX: String(MAP), SRCTRACE_RAW_LOG: raw });
-    const bin = await buildConnector();
-    const client = execa('ip', ['netns', 'exec', t.namespaces.host, bin, '-d', SILENT, '-p', '9', '-P', String(N), '-w', '9000'], { buffer: false, reject: false });
-    const lines: ClientLine[] = [];
-    await new Promise<void>((resolve, reject) => {
-      createInterface({ input: client.stdout! }).on('line', (l) => {
-        const line = JSON.parse(l) as ClientLine;
-        if (line.phase === 'all-pending') {
-          void execa('ip', ['-n', t.namespaces.rtrA, 'route', 'del', 'blackhole', `${SILENT}/32`])
-            .then(() => execa('ip', ['-n', t.namespaces.rtrA, 'addr', 'add', `${SILENT}/32`, 'dev', 'lo']))
-            .then(() => resolve(), reject);
-        } else {
-          lines.push(line);
-        }
-      });
-      void client.then((r) => r.exitCode !== 0 && reject(new Error(`connector failed: ${String(r.stderr)}`)));
-    });
-    await client;
+    const lines = await pendingThenRefused(t, SILENT, N);
     const pending = lines.filter((l) => l.phase === 'pending');
     expect(pending).toHaveLength(N);
 

@@ -1,0 +1,39 @@
+// Many connects pending at once inside the lab: the connector opens N
+// non-blocking connects to an address rtr-a blackholes; once all are in
+// SYN_SENT, the blackhole goes and rtr-a takes the address, so the next
+// retransmitted SYN of each is answered with RST (ECONNREFUSED).
+import { createInterface } from 'node:readline';
+import { execa } from 'execa';
+import { buildConnector, type ClientLine } from './connector.js';
+import type { LabTopology } from '../../agent/lab/index.js';
+
+/** Adds the blackhole (call before the test; pair with unblackhole in afterAll). */
+export async function blackhole(t: LabTopology, addr: string): Promise<void> {
+  await execa('ip', ['-n', t.namespaces.rtrA, 'route', 'add', 'blackhole', `${addr}/32`]);
+}
+
+export async function unblackhole(t: LabTopology, addr: string): Promise<void> {
+  await execa('ip', ['-n', t.namespaces.rtrA, 'route', 'del', 'blackhole', `${addr}/32`], { reject: false });
+}
+
+/** Runs the connector from the host namespace; resolves with its per-socket lines once it exits. */
+export async function pendingThenRefused(t: LabTopology, addr: string, n: number): Promise<ClientLine[]> {
+  const bin = await buildConnector();
+  const client = execa('ip', ['netns', 'exec', t.namespaces.host, bin, '-d', addr, '-p', '9', '-P', String(n), '-w', '9000'], { buffer: false, reject: false });
+  const lines: ClientLine[] = [];
+  await new Promise<void>((resolve, reject) => {
+    createInterface({ input: client.stdout! }).on('line', (l) => {
+      const line = JSON.parse(l) as ClientLine;
+      if (line.phase === 'all-pending') {
+        void unblackhole(t, addr)
+          .then(() => execa('ip', ['-n', t.namespaces.rtrA, 'addr', 'add', `${addr}/32`, 'dev', 'lo']))
+          .then(() => resolve(), reject);
+      } else {
+        lines.push(line);
+      }
+    });
+    void client.then((r) => r.exitCode !== 0 && reject(new Error(`connector failed: ${String(r.stderr)}`)));
+  });
+  await client;
+  return lines;
+}
