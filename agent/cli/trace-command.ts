@@ -3,7 +3,7 @@
 import { Tracer, type TraceSummary } from '../pipeline/tracer.js';
 import { chooseBackend } from '../probes/backend.js';
 import { ensureTracefs, findBpftrace, requireBtf, requireRoot } from '../probes/preflight.js';
-import { applyBatchToSelf } from '../probes/sched.js';
+import { applyTracerScheduling } from '../probes/sched.js';
 import type { Sink } from '../sinks/sink.js';
 import type { TraceArgs } from './args.js';
 import { makeSink, openOutput, resolveFormat } from './sinks.js';
@@ -19,8 +19,8 @@ export async function runTraceCommand(args: TraceArgs, version: string, extra?: 
   const bpf = await findBpftrace();
   requireBtf();
   await ensureTracefs();
-  // Do not preempt the traced workload on every pipe wakeup (see sched.ts).
-  applyBatchToSelf();
+  // Batch wake-ups, keep up under saturation (see sched.ts).
+  applyTracerScheduling();
   const backend = chooseBackend(args.backend);
   const format = resolveFormat(args.format, args.output, process.stdout.isTTY === true);
   const out = await openOutput(args.output);

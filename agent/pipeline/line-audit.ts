@@ -28,6 +28,15 @@ export class LineAudit {
     if (isCountedLine(line)) this.received++;
   }
 
+  /**
+   * bpftrace said "Lost N events": already reported as kernel loss, so the
+   * audit counts them as accounted for (they may include non-connection
+   * events, so this can only under-report, never count a loss twice).
+   */
+  onReportedLoss(n: number): void {
+    this.received += n;
+  }
+
   /** A new @lines snapshot; returns lines now known to be lost (not yet reported). */
   onKernelCount(count: number): number {
     // The count only grows within one bpftrace run; ignore a stale or repeated print.

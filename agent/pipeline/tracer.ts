@@ -128,6 +128,7 @@ export class Tracer {
         this.proc.onExec(ev.pid, ev.startNs, ev.argv, ev.truncated);
         break;
       case 'lost':
+        this.audit.onReportedLoss(ev.count);
         this.summary.lostKernel += ev.count;
         this.emit({ type: 'lost', ts: this.isoTime(now), count: ev.count, where: 'kernel', detail: 'bpftrace perf buffer overflowed; raise BPFTRACE_PERF_RB_PAGES or trace less' });
         break;

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { batchPrefix, TRACER_NICE } from '../../agent/probes/sched.js';
 
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
 
@@ -21,7 +22,10 @@ export class BareBpftrace {
   readonly startsByPid = new Map<number, number>();
 
   constructor(bpftrace: string, program: string, readonly output: 'devnull' | 'pipe') {
-    const [file, argv] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', '--', bpftrace, '-']] : [bpftrace, ['-']];
+    // Scheduled like srctrace's own bpftrace (SCHED_BATCH at nice -5, see agent/probes/sched.ts), for a fair comparison.
+    const sched = batchPrefix();
+    const cmd = [...sched, ...(sched.length ? ['nice', '-n', String(TRACER_NICE)] : []), bpftrace, '-'];
+    const [file, argv] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', '--', ...cmd]] : [cmd[0]!, cmd.slice(1)];
     this.child = spawn(file, argv, {
       stdio: ['pipe', output === 'devnull' ? 'ignore' : 'pipe', 'pipe'],
       env: { ...process.env, BPFTRACE_PERF_RB_PAGES: '1024', BPFTRACE_MAP_KEYS_MAX: '65536' },

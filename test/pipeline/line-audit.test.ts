@@ -46,4 +46,14 @@ describe('LineAudit: lines the probes printed but the agent never read', () => {
     a.onKernelCount(3);
     expect(a.final()).toBe(2);
   });
+
+  it('lines bpftrace already reported as "Lost N events" are not counted a second time', () => {
+    const a = new LineAudit();
+    for (let i = 0; i < 7; i++) a.onLine(C);
+    a.onReportedLoss(3);
+    a.onKernelCount(10);
+    expect(a.final()).toBe(0);
+    a.onKernelCount(12);
+    expect(a.final()).toBe(2);
+  });
 });

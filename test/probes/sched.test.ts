@@ -1,9 +1,10 @@
 // srctrace and its bpftrace must not preempt the traced workload on every
-// wake-up (see agent/probes/sched.ts): both run under SCHED_BATCH, unless
+// wake-up, and must keep up when the workload saturates the CPUs (see
+// agent/probes/sched.ts): both run under SCHED_BATCH at nice -5, unless
 // SRCTRACE_SCHED=normal.
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { schedulingPolicy } from '../../agent/probes/sched.js';
+import { schedulingPolicy, TRACER_NICE } from '../../agent/probes/sched.js';
 import { isRoot, NOT_ROOT_REASON } from '../helpers/lab.js';
 import { startSrctrace } from '../helpers/srctrace.js';
 
@@ -22,6 +23,12 @@ function childNamed(ppid: number, comm: string): number | null {
   return null;
 }
 
+/** Field 19 of /proc/PID/stat (after the parenthesised name). */
+function niceOf(path: string): number {
+  const stat = readFileSync(`/proc/${path}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+}
+
 async function policies(env: Record<string, string>) {
   const trace = await startSrctrace(['--format', 'ndjson'], env);
   try {
@@ -30,18 +37,21 @@ async function policies(env: Record<string, string>) {
     const bpftrace = childNamed(agent, 'bpftrace');
     expect(bpftrace).not.toBeNull();
     const tids = readdirSync(`/proc/${agent}/task`).map(Number);
-    return { agentThreads: [...new Set(tids.map(schedulingPolicy))], bpftrace: schedulingPolicy(bpftrace!) };
+    return {
+      agentThreads: [...new Set(tids.map(schedulingPolicy))], bpftrace: schedulingPolicy(bpftrace!),
+      nice: [...new Set([...tids.map((t) => niceOf(`${agent}/task/${t}`)), niceOf(String(bpftrace))])],
+    };
   } finally {
     await trace.stop();
   }
 }
 
 describe.skipIf(!isRoot)(`scheduling policy${isRoot ? '' : ` (skipped: ${NOT_ROOT_REASON})`}`, () => {
-  it('the agent (every thread) and bpftrace run under SCHED_BATCH', async () => {
-    expect(await policies({})).toEqual({ agentThreads: ['SCHED_BATCH'], bpftrace: 'SCHED_BATCH' });
+  it('the agent (every thread) and bpftrace run under SCHED_BATCH at nice -5', async () => {
+    expect(await policies({})).toEqual({ agentThreads: ['SCHED_BATCH'], bpftrace: 'SCHED_BATCH', nice: [TRACER_NICE] });
   }, 90_000);
 
-  it('SRCTRACE_SCHED=normal leaves both under SCHED_OTHER', async () => {
-    expect(await policies({ SRCTRACE_SCHED: 'normal' })).toEqual({ agentThreads: ['SCHED_OTHER'], bpftrace: 'SCHED_OTHER' });
+  it('SRCTRACE_SCHED=normal leaves both under SCHED_OTHER at nice 0', async () => {
+    expect(await policies({ SRCTRACE_SCHED: 'normal' })).toEqual({ agentThreads: ['SCHED_OTHER'], bpftrace: 'SCHED_OTHER', nice: [0] });
   }, 90_000);
 });
