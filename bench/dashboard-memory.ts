@@ -51,6 +51,8 @@ function record(i: number): ConnectionRecord {
     error: failed ? 'ECONNREFUSED' : null,
     latencyMs: failed ? 0.21 : 12.5,
     sourceReason: i % 9 === 0 ? 'bind' : 'route',
+    dev: i % 2 === 0 ? 'eth0' : 'eth1',
+    gateway: i % 4 === 0 ? 'fe80::1' : '192.168.1.1',
     stateRaw: failed ? 7 : 1,
   };
 }

@@ -24,7 +24,7 @@ Options:
 
 Output: each connection is one record: process (pid, tid, ppid, uid, comm,
 cmdline, netns), source the kernel chose (saddr, sport, sourceReason), the
-destination, outcome (established | refused | timeout | unreachable | error),
+route the socket used (dev, gateway), the destination, outcome (established | refused | timeout | unreachable | error),
 errno and latencyMs. Lost events are reported in the stream ("type":"lost") and
 summed on stderr at exit.
 

@@ -39,7 +39,7 @@ export function toRecord(a: Attempt, ctx: RecordContext): ConnectionRecord {
       type: 'connection', ts: ctx.isoTime(e.enterTs), pid: e.pid, tid: e.tid, ppid: e.ppid, uid: e.uid,
       comm: commToString(e.commBytes), commHex: bytesToHex(e.commBytes), cmdline: ctx.cmdline(e.pid, e.startNs),
       netns: e.netns, proto: 'tcp', family: e.family, saddr: null, sport: null, daddr: e.daddr, dport: e.dport,
-      outcome: a.outcome, errno: a.errno, error: errnoName(a.errno), latencyMs: null, sourceReason: null, stateRaw: null,
+      outcome: a.outcome, errno: a.errno, error: errnoName(a.errno), latencyMs: null, sourceReason: null, dev: null, gateway: null, stateRaw: null,
     };
   }
   const s = a.start;
@@ -53,6 +53,8 @@ export function toRecord(a: Attempt, ctx: RecordContext): ConnectionRecord {
     error: a.errno !== null ? errnoName(a.errno) : a.note,
     latencyMs: end ? Math.round((end.ts - s.ts) / 1e3) / 1e3 : null,
     sourceReason: s.bound ? 'bind' : 'route',
+    dev: end?.route.devBytes ? commToString(end.route.devBytes) : null,
+    gateway: end?.route.gateway ?? null,
     stateRaw: end ? end.newState : null,
   };
 }

@@ -3,7 +3,7 @@
 // `malformed` event (counted and reported by the pipeline, never a crash).
 import { commBytesFromWords } from './comm.js';
 import { addrFromWords, decodeSockaddr, normaliseAddr, wordsToBytes } from './addr.js';
-import type { ProbeEvent, StartEvent, TaskInfo } from './events.js';
+import type { ProbeEvent, RouteInfo, StartEvent, TaskInfo } from './events.js';
 
 const DEC = /^\d{1,20}$/;
 const SDEC = /^-?\d{1,20}$/;
@@ -16,17 +16,19 @@ const CHECK: Record<Kind, RegExp> = { dec: DEC, sdec: SDEC, hex: HEX, word: WORD
 
 // Field layouts after the leading tag, in the order bpftrace prints them.
 const LAYOUT = {
-  C: ['dec', 'hex', 'dec', 'dec', 'sdec', 'dec', 'dec', 'dec', 'word', 'word', 'word', 'word', 'dec', 'dec', 'dec', 'word', 'word', 'dec', 'dec', 'dec', 'sdec'],
+  C: ['dec', 'hex', 'dec', 'dec', 'sdec', 'dec', 'dec', 'dec', 'word', 'word', 'word', 'word', 'dec', 'dec', 'dec', 'word', 'word', 'dec', 'dec', 'dec', 'sdec', 'word', 'word', 'word', 'word'],
   P: ['dec', 'hex', 'dec', 'dec', 'sdec', 'dec', 'dec', 'dec', 'word', 'word', 'word', 'word', 'dec', 'dec', 'dec', 'word', 'word'],
   S: ['dec', 'hex', 'dec', 'dec', 'sdec', 'dec', 'dec', 'dec', 'addr', 'addr', 'dec', 'dec', 'dec', 'dec', 'word', 'word'],
-  O: ['dec', 'hex', 'dec', 'dec', 'sdec'],
+  O: ['dec', 'hex', 'dec', 'dec', 'sdec', 'word', 'word', 'word', 'word'],
+  // O lines of earlier programs (as in the capture loopback-hostile-names.txt) had no route words.
+  O5: ['dec', 'hex', 'dec', 'dec', 'sdec'],
   F: ['dec', 'dec', 'hex', 'dec', 'dec', 'sdec', 'dec', 'dec', 'dec', 'dec', 'word', 'word', 'word', 'dec', 'word', 'word'],
   X: ['dec', 'dec', 'dec', 'dec', ...Array<Kind>(16).fill('word')],
   READY: ['dec'],
 } satisfies Record<string, Kind[]>;
 
 const WHOLE = Object.fromEntries(
-  Object.entries(LAYOUT).map(([tag, kinds]) => [tag, new RegExp(`^${tag} ${kinds.map((k) => `(${CHECK[k as Kind].source.slice(1, -1)})`).join(' ')}$`)]),
+  Object.entries(LAYOUT).map(([tag, kinds]) => [tag, new RegExp(`^${tag.replace(/\d+$/, '')} ${kinds.map((k) => `(${CHECK[k as Kind].source.slice(1, -1)})`).join(' ')}$`)]),
 ) as Record<keyof typeof LAYOUT, RegExp>;
 
 function whatIsWrong(line: string, tag: keyof typeof LAYOUT): ProbeEvent {
@@ -74,6 +76,16 @@ function startFrom(ts: string, sk: string, f: string[], family: string, s0: stri
   };
 }
 
+const ZERO_WORD = '0000000000000000';
+const NO_ROUTE: RouteInfo = { devBytes: null, gateway: null };
+
+/** Device name words and gateway words (the tracepoint's address layout) -> route info. */
+function routeFrom(dev0: string, dev1: string, gw0: string, gw1: string): RouteInfo {
+  if (dev0 === ZERO_WORD && dev1 === ZERO_WORD) return NO_ROUTE;
+  const gw = gw0 === ZERO_WORD && gw1 === ZERO_WORD ? null : addrFromWords(gw0, gw1).addr;
+  return { devBytes: commBytesFromWords(dev0, dev1), gateway: gw === '0.0.0.0' || gw === '::' ? null : gw };
+}
+
 function decodePending(line: string): ProbeEvent {
   const m = PEND.exec(line);
   if (!m) return malformed(line, '@pend entry does not have the 16 fields of bpf/srctrace-tracepoint.bt');
@@ -95,25 +107,28 @@ export function decodeLine(line: string): ProbeEvent {
   const counted = LINES.exec(line);
   if (counted) return { kind: 'line-count', count: Number(counted[1]) };
 
-  const tag = line.slice(0, line.indexOf(' ') >>> 0);
+  let tag = line.slice(0, line.indexOf(' ') >>> 0);
   if (!Object.hasOwn(LAYOUT, tag)) return malformed(line, `unknown line tag ${JSON.stringify(tag.slice(0, 20))}`);
   // One anchored match validates every field (the hot path); only a line that
   // fails it is taken apart field by field, to say what is wrong.
-  const m = WHOLE[tag as keyof typeof LAYOUT].exec(line);
+  let m = WHOLE[tag as keyof typeof LAYOUT].exec(line);
+  if (!m && tag === 'O' && (m = WHOLE.O5.exec(line))) tag = 'O5';
   if (!m) return whatIsWrong(line, tag as keyof typeof LAYOUT);
   const f = m.slice(1);
 
   switch (tag) {
     case 'READY':
       return { kind: 'ready', ts: Number(f[0]) };
+    case 'O5':
+      return { kind: 'outcome', ts: Number(f[0]), sk: f[1]!, newState: Number(f[2]), sport: Number(f[3]), skErr: Number(f[4]), route: NO_ROUTE };
     case 'O':
-      return { kind: 'outcome', ts: Number(f[0]), sk: f[1]!, newState: Number(f[2]), sport: Number(f[3]), skErr: Number(f[4]) };
+      return { kind: 'outcome', ts: Number(f[0]), sk: f[1]!, newState: Number(f[2]), sport: Number(f[3]), skErr: Number(f[4]), route: routeFrom(f[5]!, f[6]!, f[7]!, f[8]!) };
     case 'C': {
       const start = startFrom(f[0]!, f[1]!, f, f[7]!, f[8]!, f[9]!, f[10]!, f[11]!, f[12]!, f[13]!);
       if (!start) return malformed(line, `C family ${f[7]} is neither AF_INET nor AF_INET6`);
       return {
         kind: 'joined', start,
-        outcome: { kind: 'outcome', ts: Number(f[17]), sk: f[1]!, newState: Number(f[18]), sport: Number(f[19]), skErr: Number(f[20]) },
+        outcome: { kind: 'outcome', ts: Number(f[17]), sk: f[1]!, newState: Number(f[18]), sport: Number(f[19]), skErr: Number(f[20]), route: routeFrom(f[21]!, f[22]!, f[23]!, f[24]!) },
       };
     }
     case 'P': {

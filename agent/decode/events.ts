@@ -29,6 +29,14 @@ export interface StartEvent extends TaskInfo {
   bound: boolean;
 }
 
+/** The route a socket used, read from its cached dst at the outcome. */
+export interface RouteInfo {
+  /** Egress device name (raw bytes up to NUL); null when the socket had no cached route. */
+  devBytes: Uint8Array | null;
+  /** Next-hop address, null when on-link or unknown. */
+  gateway: string | null;
+}
+
 /** SYN_SENT -> ESTABLISHED / CLOSE: the attempt's outcome (often softirq). */
 export interface OutcomeEvent {
   kind: 'outcome';
@@ -37,6 +45,7 @@ export interface OutcomeEvent {
   newState: number;
   sport: number;
   skErr: number;
+  route: RouteInfo;
 }
 
 /** connect() returned an error; may or may not have got as far as SYN_SENT. */

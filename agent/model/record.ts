@@ -48,6 +48,10 @@ export interface ConnectionRecord {
   latencyMs: number | null;
   /** Why this source: explicit bind or route; null when no source was chosen. */
   sourceReason: SourceReason | null;
+  /** Egress device of the route the socket used (its cached route), null when none was set up. */
+  dev: string | null;
+  /** Next hop of that route, null when the destination is on-link (or no route was set up). */
+  gateway: string | null;
   /** Raw TCP state the socket moved to when the attempt ended (1 ESTABLISHED, 7 CLOSE), null if none. */
   stateRaw: number | null;
 }
@@ -84,5 +88,5 @@ export function dispatchRecord<R>(record: SrcRecord, handlers: RecordHandlers<R>
 /** Column order for CSV and the table: the contract fields first. */
 export const CONNECTION_FIELDS = [
   'ts', 'pid', 'tid', 'ppid', 'uid', 'comm', 'cmdline', 'netns', 'proto', 'family',
-  'saddr', 'sport', 'daddr', 'dport', 'outcome', 'errno', 'error', 'latencyMs', 'sourceReason', 'stateRaw', 'commHex',
+  'saddr', 'sport', 'daddr', 'dport', 'outcome', 'errno', 'error', 'latencyMs', 'sourceReason', 'dev', 'gateway', 'stateRaw', 'commHex',
 ] as const satisfies readonly (keyof ConnectionRecord)[];

@@ -14,6 +14,8 @@ const COLUMNS: [title: string, width: number, right: boolean, cell: (r: Connecti
   ['OUTCOME', 11, false, (r) => r.outcome],
   ['MS', 8, true, (r) => (r.latencyMs === null ? '-' : r.latencyMs.toFixed(r.latencyMs < 10 ? 2 : 0))],
   ['WHY', 12, false, (r) => r.sourceReason ?? (r.error ?? '-')],
+  // The route the socket used: egress device, then the next hop when not on-link.
+  ['ROUTE', 30, false, (r) => (r.dev === null ? '-' : safeText(r.gateway === null ? r.dev : `${r.dev} via ${r.gateway}`))],
 ];
 
 function hostPort(addr: string, port: number | null): string {

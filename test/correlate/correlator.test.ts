@@ -77,7 +77,7 @@ const task = { pid: 100, tid: 101, ppid: 1, uid: 0, commBytes: new Uint8Array([0
 const start = (sk: string, ts: number, extra: Partial<StartEvent> = {}): StartEvent => ({
   kind: 'start', ts, sk, ...task, netns: 1, family: 4, saddr: '192.0.2.1', daddr: '198.18.1.1', sport: 0, dport: 80, bound: false, ...extra,
 });
-const outcome = (sk: string, ts: number, newState: number, sport: number, skErr = 0): OutcomeEvent => ({ kind: 'outcome', ts, sk, newState, sport, skErr });
+const outcome = (sk: string, ts: number, newState: number, sport: number, skErr = 0): OutcomeEvent => ({ kind: 'outcome', ts, sk, newState, sport, skErr, route: { devBytes: null, gateway: null } });
 const cerr = (sk: string, enterTs: number, ts: number, errno: number, extra: Partial<ConnectErrorEvent> = {}): ConnectErrorEvent => ({
   kind: 'connect-error', ts, enterTs, sk, ...task, netns: 1, family: 4, daddr: '198.18.99.1', dport: 80, errno, ...extra,
 });
@@ -202,13 +202,13 @@ describe('Correlator: attempts joined in the kernel (C lines)', () => {
   it('records each C line once; the refused connect()\'s own error is merged, not a second record; @pend entries are recorded at exit', () => {
     const { out, stillPending, c } = replayJoined(ev);
     expect(out.map(view)).toEqual([
-      { via: 'socket', tid: 22770, saddr: '127.0.0.1', daddr: '127.0.0.1', sport: 46638, outcome: 'established', errno: null },
-      { via: 'socket', tid: 22770, saddr: '127.0.0.1', daddr: '127.0.0.1', sport: 60484, outcome: 'refused', errno: 111 },
-      { via: 'socket', tid: 22770, saddr: '::1', daddr: '::1', sport: 47154, outcome: 'established', errno: null },
-      { via: 'socket', tid: 22770, saddr: '127.0.0.1', daddr: '127.0.0.1', sport: 46648, outcome: 'established', errno: null },
-      { via: 'socket', tid: 22770, saddr: '127.0.0.3', daddr: '127.0.0.1', sport: 50489, outcome: 'established', errno: null },
-      { via: 'socket', tid: 22812, saddr: '192.0.2.1', daddr: '192.0.2.9', sport: null, outcome: 'error', errno: null },
-      { via: 'socket', tid: 22812, saddr: '192.0.2.1', daddr: '192.0.2.9', sport: null, outcome: 'error', errno: null },
+      { via: 'socket', tid: 8489, saddr: '127.0.0.1', daddr: '127.0.0.1', sport: 37758, outcome: 'established', errno: null },
+      { via: 'socket', tid: 8489, saddr: '127.0.0.1', daddr: '127.0.0.1', sport: 45916, outcome: 'refused', errno: 111 },
+      { via: 'socket', tid: 8489, saddr: '::1', daddr: '::1', sport: 39302, outcome: 'established', errno: null },
+      { via: 'socket', tid: 8489, saddr: '127.0.0.1', daddr: '127.0.0.1', sport: 37762, outcome: 'established', errno: null },
+      { via: 'socket', tid: 8489, saddr: '127.0.0.3', daddr: '127.0.0.1', sport: 48035, outcome: 'established', errno: null },
+      { via: 'socket', tid: 8531, saddr: '192.0.2.1', daddr: '192.0.2.9', sport: null, outcome: 'error', errno: null },
+      { via: 'socket', tid: 8531, saddr: '192.0.2.1', daddr: '192.0.2.9', sport: null, outcome: 'error', errno: null },
     ]);
     expect(stillPending).toHaveLength(2);
     expect(c.stats.mergedErrors).toBe(1);
@@ -233,7 +233,7 @@ describe('Correlator: attempts joined in the kernel (C lines)', () => {
     const out = c.onJoined(j.start, j.outcome, 1e12 + 1e6);
     expect(out.map(view)).toEqual([
       { via: 'socket', tid: 99, saddr: '127.0.0.1', daddr: '127.0.0.1', sport: null, outcome: 'error', errno: null },
-      { via: 'socket', tid: 22770, saddr: '127.0.0.1', daddr: '127.0.0.1', sport: 46638, outcome: 'established', errno: null },
+      { via: 'socket', tid: 8489, saddr: '127.0.0.1', daddr: '127.0.0.1', sport: 37758, outcome: 'established', errno: null },
     ]);
     expect(c.stats.lostOutcomes).toBe(1);
     expect(c.pendingAttempts).toBe(0);

@@ -36,29 +36,36 @@ describe('decodeLine: C lines and @pend entries (real capture)', () => {
     expect(joined[0]).toEqual({
       kind: 'joined',
       start: {
-        kind: 'start', ts: 7292455366125, sk: 'ffff8881045c6f00', pid: 22770, tid: 22770, ppid: 22743, uid: 0,
-        startNs: 7292069459683, commBytes: bytes('22275c0a09ff80fe41'), netns: 4026531833, family: 4,
-        saddr: '127.0.0.1', daddr: '127.0.0.1', sport: 0, dport: 54603, bound: false,
+        kind: 'start', ts: 9819099163377, sk: 'ffff8881911d6f00', pid: 8489, tid: 8489, ppid: 8462, uid: 0,
+        startNs: 9818742757824, commBytes: bytes('22275c0a09ff80fe41'), netns: 4026531833, family: 4,
+        saddr: '127.0.0.1', daddr: '127.0.0.1', sport: 0, dport: 44447, bound: false,
       },
-      outcome: { kind: 'outcome', ts: 7292455427441, sk: 'ffff8881045c6f00', newState: 1, sport: 46638, skErr: 0 },
+      outcome: {
+        kind: 'outcome', ts: 9819099269779, sk: 'ffff8881911d6f00', newState: 1, sport: 37758, skErr: 0,
+        route: { devBytes: Uint8Array.from(Buffer.from('lo')), gateway: null },
+      },
     });
+  });
+
+  it('every loopback connect left through lo, with no gateway (the lab e2e test checks real uplinks and gateways)', () => {
+    expect(joined.map((j) => [Buffer.from(j.outcome.route.devBytes ?? []).toString(), j.outcome.route.gateway])).toEqual(Array(5).fill(['lo', null]));
   });
 
   it('carries the refused outcome, IPv6, the IPv4-mapped peer as IPv4, and a bound source', () => {
     expect(joined.map((j) => [j.start.family, j.start.saddr, j.start.daddr, j.start.dport, j.start.bound, j.outcome.newState, j.outcome.skErr])).toEqual([
-      [4, '127.0.0.1', '127.0.0.1', 54603, false, 1, 0],
+      [4, '127.0.0.1', '127.0.0.1', 44447, false, 1, 0],
       [4, '127.0.0.1', '127.0.0.1', 9, false, 7, 111],
-      [6, '::1', '::1', 41885, false, 1, 0],
-      [4, '127.0.0.1', '127.0.0.1', 54603, false, 1, 0],
-      [4, '127.0.0.3', '127.0.0.1', 54603, true, 1, 0],
+      [6, '::1', '::1', 43065, false, 1, 0],
+      [4, '127.0.0.1', '127.0.0.1', 44447, false, 1, 0],
+      [4, '127.0.0.3', '127.0.0.1', 44447, true, 1, 0],
     ]);
     expect(Buffer.from(joined[1]!.start.commBytes).toString('latin1')).toBe('plain-client');
   });
 
   it('an @pend entry is a start still waiting at exit, with its task and addresses', () => {
     expect(pending[0]).toEqual({
-      kind: 'start', ts: 7292885806232, sk: 'ffff8881045c0940', pid: 22812, tid: 22812, ppid: 1, uid: 0,
-      startNs: 7292468974800, commBytes: Uint8Array.from(Buffer.from('pending-client')), netns: 4026532176, family: 4,
+      kind: 'start', ts: 9819475881587, sk: 'ffff88817a03ae40', pid: 8531, tid: 8531, ppid: 1, uid: 0,
+      startNs: 9819111381886, commBytes: Uint8Array.from(Buffer.from('pending-client')), netns: 4026532176, family: 4,
       saddr: '192.0.2.1', daddr: '192.0.2.9', sport: 0, dport: 9, bound: false,
     });
   });
@@ -68,11 +75,11 @@ describe('decodeLine: C lines and @pend entries (real capture)', () => {
     const f = c.split(' ');
     f[9] = 'zz00007fffff0000';
     expect(decodeLine(f.join(' '))).toMatchObject({ kind: 'malformed', reason: expect.stringMatching(/^C field 9 is not word/) });
-    expect(decodeLine(f.slice(0, -1).join(' '))).toMatchObject({ kind: 'malformed', reason: 'C line has 20 fields, expected 21' });
+    expect(decodeLine(f.slice(0, -1).join(' '))).toMatchObject({ kind: 'malformed', reason: 'C line has 24 fields, expected 25' });
     expect(decodeLine(`${c} `)).toMatchObject({ kind: 'malformed' });
     const p = lines.find((l) => l.startsWith('@pend['))!;
     expect(decodeLine(p.replace(/, \d+\)$/, ')'))).toMatchObject({ kind: 'malformed', reason: expect.stringMatching(/16 fields/) });
-    expect(decodeLine(p.replace('(7292885806232', '(99999999999999999999999'))).toMatchObject({ kind: 'malformed' });
+    expect(decodeLine(p.replace('(9819475881587', '(99999999999999999999999'))).toMatchObject({ kind: 'malformed' });
     expect(decodeLine(p.replace(', 2, 0,', ', 7, 0,'))).toMatchObject({ kind: 'malformed', reason: expect.stringMatching(/family 7/) });
   });
 });

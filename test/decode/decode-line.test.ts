@@ -26,7 +26,7 @@ describe('decodeLine on a real capture (loopback, hostile task names, unreachabl
   });
 
   it('decodes the outcome line with the final port and socket error', () => {
-    expect(decodeLine(lines[3]!)).toEqual({ kind: 'outcome', ts: 710348539828, sk: 'ffff888102a3a500', newState: 7, sport: 47930, skErr: 111 });
+    expect(decodeLine(lines[3]!)).toEqual({ kind: 'outcome', ts: 710348539828, sk: 'ffff888102a3a500', newState: 7, sport: 47930, skErr: 111, route: { devBytes: null, gateway: null } });
   });
 
   it('treats an IPv6 socket talking to an IPv4-mapped peer as IPv4', () => {

@@ -4,7 +4,8 @@
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionRecord } from '../../agent/model/record.js';
-import { destinationFor, type DestinationKind, type LabFamily } from '../../agent/lab/index.js';
+import { destinationFor, type DestinationKind, type LabFamily, type LabTopology } from '../../agent/lab/index.js';
+import { labRoute } from '../helpers/lab-route.js';
 import { buildConnector, netnsInode, runConnector, type ClientLine } from '../helpers/connector.js';
 import { isRoot, NOT_ROOT_REASON, withLab } from '../helpers/lab.js';
 import { startListener } from '../helpers/listener.js';
@@ -63,7 +64,7 @@ describe.skipIf(!isRoot)(`srctrace end to end in a netns lab${isRoot ? '' : ` (s
     const ours = records.filter((r): r is ConnectionRecord => r.type === 'connection' && r.netns === hostNetns);
     const unmatched = [...ours];
     for (const { plan, line } of attempts) {
-      const expected = expectedRecord(plan.kind, plan.family, line, dest(plan.kind, plan.family).expectedSource);
+      const expected = expectedRecord(plan.kind, plan.family, line, dest(plan.kind, plan.family).expectedSource, t);
       const i = unmatched.findIndex((r) => r.tid === line.tid && r.sport === expected.sport && r.daddr === expected.daddr && r.outcome === expected.outcome);
       expect(i, `no record for ${JSON.stringify(line)}`).toBeGreaterThanOrEqual(0);
       const [rec] = unmatched.splice(i, 1);
@@ -103,21 +104,21 @@ describe.skipIf(!isRoot)(`srctrace end to end in a netns lab${isRoot ? '' : ` (s
   });
 });
 
-function expectedRecord(kind: DestinationKind, family: LabFamily, line: ClientLine, labSource: string | null) {
+function expectedRecord(kind: DestinationKind, family: LabFamily, line: ClientLine, labSource: string | null, t: LabTopology) {
   const daddr = line.daddr.replace(/^::ffff:/, '');
   const base = { pid: line.pid, tid: line.tid, commHex: line.commHex, proto: 'tcp', family: daddr.includes(':') ? 6 : 4, daddr, dport: line.dport };
   if (line.errno === 0) {
-    return { ...base, saddr: line.saddr.replace(/^::ffff:/, ''), sport: line.sport, outcome: 'established', errno: null, sourceReason: kind === 'bound' ? 'bind' : 'route' };
+    return { ...base, saddr: line.saddr.replace(/^::ffff:/, ''), sport: line.sport, outcome: 'established', errno: null, sourceReason: kind === 'bound' ? 'bind' : 'route', ...labRoute(t, daddr) };
   }
   if (line.errno === 111) {
     // After a refused connect getsockname() reports no address; the lab says which one the route gives.
-    return { ...base, saddr: labSource, sport: line.sport, outcome: 'refused', errno: 111, sourceReason: 'route' };
+    return { ...base, saddr: labSource, sport: line.sport, outcome: 'refused', errno: 111, sourceReason: 'route', ...labRoute(t, daddr) };
   }
   expect(line.errno, `unexpected client errno for ${kind}/${family}`).toBe(101);
-  return { ...base, saddr: null, sport: null, outcome: 'unreachable', errno: 101, sourceReason: null };
+  return { ...base, saddr: null, sport: null, outcome: 'unreachable', errno: 101, sourceReason: null, dev: null, gateway: null };
 }
 
 function pick(r: ConnectionRecord) {
-  const { pid, tid, commHex, proto, family, daddr, dport, saddr, sport, outcome, errno, sourceReason } = r;
-  return { pid, tid, commHex, proto, family, daddr, dport, saddr, sport, outcome, errno, sourceReason };
+  const { pid, tid, commHex, proto, family, daddr, dport, saddr, sport, outcome, errno, sourceReason, dev, gateway } = r;
+  return { pid, tid, commHex, proto, family, daddr, dport, saddr, sport, outcome, errno, sourceReason, dev, gateway };
 }

@@ -8,7 +8,7 @@ const record: ConnectionRecord = {
   type: 'connection', ts: '2026-11-26T05:20:17.035Z', pid: 42, tid: 43, ppid: 1, uid: 0,
   comm: '\x1b[2J\nrm -rf\t"x"', commHex: '1b5b324a0a726d202d7266092278 22', cmdline: '=HYPERLINK("http://evil")', netns: 4026531833,
   proto: 'tcp', family: 6, saddr: '2001:db8:53::1', sport: 40000, daddr: '2001:db8:1::1', dport: 8080,
-  outcome: 'refused', errno: 111, error: 'ECONNREFUSED', latencyMs: 0.2, sourceReason: 'route', stateRaw: 7,
+  outcome: 'refused', errno: 111, error: 'ECONNREFUSED', latencyMs: 0.2, sourceReason: 'route', dev: 'up"a', gateway: '2001:db8:a::1', stateRaw: 7,
 };
 
 describe('terminal table', () => {
@@ -27,6 +27,14 @@ describe('terminal table', () => {
     const header = tableHeader();
     expect(header.indexOf('SOURCE')).toBe(tableRow(record).indexOf('[2001:db8:53::1]'));
   });
+
+  it('shows the route the socket used: device, then the next hop; "-" without one', () => {
+    const header = tableHeader();
+    expect(header.indexOf('ROUTE')).toBe(tableRow(record).indexOf('up"a via 2001:db8:a::1'));
+    expect(tableRow({ ...record, gateway: null })).toMatch(/ up"a$/);
+    expect(tableRow({ ...record, dev: 'e\x1b]0;x\x07', gateway: null })).toMatch(/ e\\x1b\]0;x\\x07$/);
+    expect(tableRow({ ...record, dev: null, gateway: null })).toMatch(/ -$/);
+  });
 });
 
 describe('CSV', () => {
@@ -41,10 +49,10 @@ describe('CSV', () => {
 
   it('writes every contract column in header order', () => {
     const cells = toCsvRow(record);
-    expect(CSV_HEADER.split(',')).toHaveLength(21);
+    expect(CSV_HEADER.split(',')).toHaveLength(23);
     expect(cells).toBe(
       '2026-11-26T05:20:17.035Z,42,43,1,0,"\x1b[2J\nrm -rf\t""x""","\'=HYPERLINK(""http://evil"")",4026531833,tcp,6,' +
-      '2001:db8:53::1,40000,2001:db8:1::1,8080,refused,111,ECONNREFUSED,0.2,route,7,1b5b324a0a726d202d7266092278 22',
+      '2001:db8:53::1,40000,2001:db8:1::1,8080,refused,111,ECONNREFUSED,0.2,route,"up""a",2001:db8:a::1,7,1b5b324a0a726d202d7266092278 22',
     );
   });
 });

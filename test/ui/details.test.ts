@@ -26,6 +26,8 @@ describe('details rows', () => {
       { key: 'error', value: 'null', extra: false },
       { key: 'latencyMs', value: '12.5', extra: false },
       { key: 'sourceReason', value: 'route', extra: false },
+      { key: 'dev', value: 'eth0', extra: false },
+      { key: 'gateway', value: '10.0.0.1', extra: false },
       { key: 'stateRaw', value: '1', extra: false },
       { key: 'commHex', value: '6375726c', extra: false },
       { key: 'cgroup', value: '/system.slice/x.service', extra: true },

@@ -25,6 +25,8 @@ export function record(over: Partial<ConnectionRecord> & Record<string, unknown>
     error: null,
     latencyMs: 12.5,
     sourceReason: 'route',
+    dev: 'eth0',
+    gateway: '10.0.0.1',
     stateRaw: 1,
     ...over,
   } as ConnectionRecord;

@@ -43,6 +43,8 @@ const CONNECTION_CHECKS: Record<Exclude<keyof ConnectionRecord, 'type'>, (v: unk
   error: orNull(isStr),
   latencyMs: orNull((v): v is number => isNum(v) && v >= 0),
   sourceReason: orNull(oneOf('bind', 'route')),
+  dev: orNull(isStr),
+  gateway: orNull(isStr),
   stateRaw: orNull(isInt),
 };
 
