@@ -17,6 +17,7 @@ import { buildConnector, runConnector, type ClientLine } from '../helpers/connec
 import { isRoot, NOT_ROOT_REASON, withLab } from '../helpers/lab.js';
 import { startListener } from '../helpers/listener.js';
 import { ROOT } from '../helpers/srctrace.js';
+import { labRoute } from '../helpers/lab-route.js';
 
 const SCREENSHOT = join(ROOT, 'test-artifacts', 'ui-e2e.png');
 const KINDS: readonly DestinationKind[] = ['with-src', 'without-src', 'closed-port', 'unroutable'];
@@ -158,6 +159,18 @@ describe.skipIf(!isRoot)(`dashboard in Chromium against the real agent${isRoot ?
       expect(swatch).toMatch(/^rgb\(/);
       await expect.poll(() => markPixel(page, Number(row.dataId)), UI_WAIT).toBe(swatch);
     }
+
+    // Per route: one lane per egress device and gateway the lab's routes name, and one for connects that got none.
+    const laneLabels = () => page.evaluate(() => (window as unknown as { __srctrace: { timeline: { laneLabels: string[] } } }).__srctrace.timeline.laneLabels);
+    await page.getByTestId('lanes-route').click();
+    const expectedLanes = [...new Set(attempts.map((a) => {
+      if (a.dest.expectedOutcome === 'unreachable') return '(no route)';
+      const r = labRoute(t, a.dest.daddr);
+      return `${r.dev} via ${r.gateway}`;
+    }))].sort();
+    await expect.poll(async () => [...(await laneLabels())].sort(), UI_WAIT).toEqual(expectedLanes);
+    expect(expectedLanes.length).toBeGreaterThanOrEqual(5); // two uplinks x two families, and none
+    await page.getByTestId('lanes-process').click();
   }, 180_000);
 
   it('filters by destination CIDR and by outcome: exactly the matching rows, and the filter lives in the URL', async () => {

@@ -78,5 +78,7 @@ describe('URL state', () => {
     const state = parseUrlState('?token=s3cret&dst=10.0.0.1&utm=x&lanes=bogus');
     expect(state).toEqual({ filter: f({ dst: '10.0.0.1' }), lanes: 'process' });
     expect(toQueryString(state)).toBe('?dst=10.0.0.1');
+    expect(parseUrlState('?lanes=route')).toEqual({ filter: EMPTY_FILTER, lanes: 'route' });
+    expect(toQueryString({ filter: EMPTY_FILTER, lanes: 'route' })).toBe('?lanes=route');
   });
 });

@@ -37,6 +37,22 @@ describe('lanes', () => {
     ]);
   });
 
+  it('groups per route (egress device and gateway), no route last', () => {
+    const routed = [
+      conn({ ts: at(0), dev: 'upa', gateway: '198.51.100.1' }, 1),
+      conn({ ts: at(10), dev: 'upb', gateway: '203.0.113.1' }, 2),
+      conn({ ts: at(20), dev: 'upa', gateway: '198.51.100.1' }, 3),
+      conn({ ts: at(30), dev: 'lo', gateway: null }, 4),
+      conn({ ts: at(40), dev: null, gateway: null, saddr: null, outcome: 'unreachable', latencyMs: null }, 5),
+    ];
+    expect(summary(buildLanes(routed, 'route').lanes).map(({ key, label, marks }) => ({ key, label, marks }))).toEqual([
+      { key: 'lo\u0000', label: 'lo', marks: [4] },
+      { key: 'upa\u0000198.51.100.1', label: 'upa via 198.51.100.1', marks: [1, 3] },
+      { key: 'upb\u0000203.0.113.1', label: 'upb via 203.0.113.1', marks: [2] },
+      { key: '\uffff', label: '(no route)', marks: [5] },
+    ]);
+  });
+
   it('adding in batches gives the same index as building at once', () => {
     const index = buildLanes(conns.slice(0, 2), 'process');
     expect(addToLanes(index, conns.slice(2, 3))).toBe(false); // same lane as conn 1

@@ -32,6 +32,8 @@ export interface TimelineHook {
   t1: number;
   live: boolean;
   lanes: number;
+  /** lane labels, top to bottom */
+  laneLabels: string[];
   /** client coordinates of the centre of a connection's mark, if it is on screen */
   markCenter: (id: number) => { x: number; y: number } | null;
 }
@@ -127,6 +129,7 @@ export function Timeline({ store, version, laneMode, onLaneMode }: Props) {
       get t1() { return vpRef.current.t1; },
       get live() { return liveRef.current; },
       get lanes() { return store.lanes.lanes.length; },
+      get laneLabels() { return store.lanes.lanes.map((l) => l.label); },
       markCenter: (id) => {
         const canvas = canvasRef.current;
         const lanes = store.lanes.lanes;
@@ -235,6 +238,9 @@ export function Timeline({ store, version, laneMode, onLaneMode }: Props) {
           </button>
           <button type="button" data-testid="lanes-source" aria-pressed={laneMode === 'source'} onClick={() => onLaneMode('source')}>
             per source
+          </button>
+          <button type="button" data-testid="lanes-route" aria-pressed={laneMode === 'route'} onClick={() => onLaneMode('route')} title="egress device and gateway of the route each connection used">
+            per route
           </button>
         </div>
         <button type="button" data-testid="live-toggle" onClick={() => setLiveBoth(!live)} title="Follow now / freeze the view">

@@ -91,7 +91,8 @@ export function compileFilter(f: FilterText): CompiledFilter {
 }
 
 /** View settings shared through the URL next to the filters. */
-export type LaneMode = 'process' | 'source';
+export type LaneMode = 'process' | 'source' | 'route';
+const LANE_MODES: readonly LaneMode[] = ['process', 'source', 'route'];
 
 export interface UrlState {
   filter: FilterText;
@@ -103,7 +104,8 @@ export function parseUrlState(search: string): UrlState {
   const q = new URLSearchParams(search);
   const filter = { ...EMPTY_FILTER };
   for (const key of FILTER_KEYS) filter[key] = q.get(key) ?? '';
-  return { filter, lanes: q.get('lanes') === 'source' ? 'source' : 'process' };
+  const lanes = q.get('lanes');
+  return { filter, lanes: LANE_MODES.find((m) => m === lanes) ?? 'process' };
 }
 
 /** Query string for a view ("" when nothing is set). Never carries the token. */
@@ -113,7 +115,7 @@ export function toQueryString(state: UrlState): string {
     const v = state.filter[key].trim();
     if (v) q.set(key, v);
   }
-  if (state.lanes === 'source') q.set('lanes', 'source');
+  if (state.lanes !== 'process') q.set('lanes', state.lanes);
   const s = q.toString();
   return s ? `?${s}` : '';
 }

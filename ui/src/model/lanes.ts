@@ -57,7 +57,7 @@ function insertColumn(cols: Columns, at: number, c: Conn): void {
 
 export interface LaneIndex {
   mode: LaneMode;
-  /** sorted for display (process: pid then comm; source: address text, none last) */
+  /** sorted for display (process: pid then comm; source and route: key text, none last) */
   lanes: Lane[];
   byKey: Map<string, Lane>;
 }
@@ -66,6 +66,13 @@ export function laneKey(c: Conn, mode: LaneMode): { key: string; label: string }
   const r = c.rec;
   if (mode === 'source') {
     return r.saddr === null ? { key: '\uffff', label: '(no source)' } : { key: r.saddr, label: r.saddr };
+  }
+  if (mode === 'route') {
+    // Egress device and next hop: an uplink failover shows as marks moving lanes.
+    const dev = r.dev ?? null;
+    if (dev === null) return { key: '\uffff', label: '(no route)' };
+    const gw = r.gateway ?? null;
+    return { key: `${dev}\u0000${gw ?? ''}`, label: gw === null ? dev : `${dev} via ${gw}` };
   }
   return { key: `${r.pid}\u0000${r.comm}`, label: `${r.comm} [${r.pid}]` };
 }
