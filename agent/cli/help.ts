@@ -2,10 +2,10 @@ export const HELP = `srctrace: which source address did each outgoing TCP connec
 process opened it, and why.
 
 Usage:
-  srctrace [trace] [options]     trace every outgoing TCP connection (all namespaces)
-  srctrace ui [options]          trace and serve the live dashboard
+  srctrace [trace] [options]   trace every outgoing TCP connection (all netns)
+  srctrace ui [options]        trace and serve the live dashboard
   srctrace lab up|down|status|traffic [--prefix P] [--json]
-                                 a multihomed lab in network namespaces to try it on
+                               a multihomed lab in network namespaces to try
 
 Options:
   -p, --pid PID          only connections of this process (repeatable)
@@ -17,17 +17,23 @@ Options:
   -d, --duration SECS    stop after SECS seconds (default: until Ctrl-C)
       --backend B        auto | tracepoint | kprobe (default auto: kprobes when
                          the kernel has them, else stable tracepoints)
-      --listen HOST:PORT dashboard address for "srctrace ui" (default 127.0.0.1:7420)
+      --listen HOST:PORT dashboard address for "srctrace ui"
+                         (default 127.0.0.1:7420)
       --open             open the dashboard in a browser ("srctrace ui")
   -h, --help             this help
   -V, --version          print the version
 
 Output: each connection is one record: process (pid, tid, ppid, uid, comm,
 cmdline, netns), source the kernel chose (saddr, sport, sourceReason), the
-route the socket used (dev, gateway), the destination, outcome (established | refused | timeout | unreachable | error),
-errno and latencyMs. Lost events are reported in the stream ("type":"lost") and
-summed on stderr at exit.
+route the socket used (dev, gateway), the destination, outcome (established |
+refused | timeout | unreachable | error), errno and latencyMs. Lost events are
+reported in the stream ("type":"lost") and summed on stderr at exit.
+
+Environment: BPFTRACE_MAP_KEYS_MAX (connects awaiting an outcome in the kernel,
+default 65536), BPFTRACE_PERF_RB_PAGES (per-CPU output buffer, default 1024),
+SRCTRACE_SCHED=normal (do not run at SCHED_BATCH / nice -5),
+SRCTRACE_RAW_LOG=FILE (keep every bpftrace line, for bug reports).
 
 Needs root, bpftrace >= 0.14 and a kernel with BTF (Linux 5.x distributions).
-Exit status: 0 ok (also when stopped with Ctrl-C or SIGTERM), 1 failure (bpftrace
-could not start or kept dying), 2 bad usage.`;
+Exit status: 0 ok (also when stopped with Ctrl-C or SIGTERM), 1 failure
+(bpftrace could not start or kept dying), 2 bad usage.`;

@@ -50,6 +50,9 @@ describe('usage', () => {
     expect(help.exitCode).toBe(0);
     expect(help.stdout).toMatch(/^srctrace: which source address/);
     expect(help.stdout).toMatch(/--pid PID/);
+    // Fits a terminal, and names the environment knobs.
+    expect(help.stdout.split('\n').filter((l) => l.length > 80)).toEqual([]);
+    expect(help.stdout).toMatch(/SRCTRACE_SCHED=normal/);
     const version = await run(['--version']);
     expect(version.stdout.trim()).toBe(`srctrace ${(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version}`);
   });
