@@ -1,0 +1,60 @@
+// Connects still waiting for an answer when srctrace stops: the kernel keeps
+// them in its join map, END prints them, and each must become a record that
+// keeps its attribution (thread, source, destination), says it has no outcome,
+// and is counted in the stop summary. Nothing may be dropped at exit.
+import { createInterface } from 'node:readline';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConnectionRecord } from '../../agent/model/record.js';
+import { buildConnector, netnsInode, type ClientLine } from '../helpers/connector.js';
+import { isRoot, NOT_ROOT_REASON, withLab } from '../helpers/lab.js';
+import { blackhole, unblackhole } from '../helpers/pending.js';
+import { startSrctrace } from '../helpers/srctrace.js';
+
+const N = 3;
+const SILENT = '198.18.1.80'; // inside the lab's with-src route; rtr-a drops it
+
+describe.skipIf(!isRoot)(`pending at exit${isRoot ? '' : ` (skipped: ${NOT_ROOT_REASON})`}`, () => {
+  const lab = withLab();
+  let hostNetns = 0;
+  beforeAll(async () => {
+    await buildConnector();
+    hostNetns = await netnsInode(lab.topology.namespaces.host);
+    await blackhole(lab.topology, SILENT);
+  });
+  afterAll(async () => {
+    await unblackhole(lab.topology, SILENT);
+  });
+
+  it(`${N} connects still in SYN_SENT when srctrace stops are recorded, attributed, and counted`, async () => {
+    const t = lab.topology;
+    const trace = await startSrctrace(['--format', 'ndjson']);
+    const bin = await buildConnector();
+    const client = execa('ip', ['netns', 'exec', t.namespaces.host, bin, '-d', SILENT, '-p', '8080', '-P', String(N), '-w', '5000'], { buffer: false, reject: false });
+    const pending: ClientLine[] = [];
+    try {
+      await new Promise<void>((resolve, reject) => {
+        createInterface({ input: client.stdout! }).on('line', (l) => {
+          const line = JSON.parse(l) as ClientLine;
+          if (line.phase === 'all-pending') resolve();
+          else if (line.phase === 'pending') pending.push(line);
+        });
+        void client.then((r) => reject(new Error(`connector ended early: ${String(r.stderr)}`)));
+      });
+      const { exitCode, records, stderr } = await trace.stop();
+      expect(exitCode).toBe(0);
+      expect(stderr).toMatch(new RegExp(`${N} still awaiting an outcome`));
+      const ours = records.filter((r): r is ConnectionRecord => r.type === 'connection' && r.netns === hostNetns && r.daddr === SILENT);
+      expect(ours).toHaveLength(N);
+      for (const r of ours) {
+        expect(r).toMatchObject({
+          pid: pending[0]!.pid, tid: pending[0]!.tid, saddr: t.service.v4, dport: 8080,
+          outcome: 'error', errno: null, error: 'no outcome seen before tracing stopped', latencyMs: null, sourceReason: 'route',
+        });
+      }
+    } finally {
+      client.kill('SIGKILL');
+      await client.catch(() => undefined);
+    }
+  }, 90_000);
+});
