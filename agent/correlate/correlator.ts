@@ -43,6 +43,13 @@ export interface CorrelatorStats {
 
 interface Held<T> { ev: T; deadline: number }
 
+/**
+ * How long a connect() error that followed a SYN waits for its start line
+ * before it is recorded on its own (the start line was lost: counted by the
+ * line audit). Agent time, so a stalled event loop cannot release it early.
+ */
+const SYN_ERROR_HOLD_NS = 30e9;
+
 /** How long a start can still be the subject of a connect() error: longer than any SYN timeout. */
 const RECENT_START_NS = 15 * 60e9;
 
@@ -159,7 +166,14 @@ export class Correlator {
   onConnectError(ev: ConnectErrorEvent, now: number): Attempt[] {
     const out: Attempt[] = [];
     if (this.resolveError(ev, out)) return out;
-    this.heldErrors.push({ ev, deadline: now + this.holdNs });
+    if (ev.synSent === false) {
+      // The kernel says this call never reached SYN_SENT: no start will come.
+      out.push({ via: 'syscall', error: ev, outcome: outcomeForErrno(ev.errno), errno: ev.errno });
+      return out;
+    }
+    // Its start is on a line not read yet (another CPU's buffer, a busy agent):
+    // when the kernel says one exists, wait for it much longer than for an unknown.
+    this.heldErrors.push({ ev, deadline: now + (ev.synSent ? SYN_ERROR_HOLD_NS : this.holdNs) });
     return out;
   }
 

@@ -22,7 +22,9 @@ const LAYOUT = {
   O: ['dec', 'hex', 'dec', 'dec', 'sdec', 'word', 'word', 'word', 'word'],
   // O lines of earlier programs (as in the capture loopback-hostile-names.txt) had no route words.
   O5: ['dec', 'hex', 'dec', 'dec', 'sdec'],
-  F: ['dec', 'dec', 'hex', 'dec', 'dec', 'sdec', 'dec', 'dec', 'dec', 'dec', 'word', 'word', 'word', 'dec', 'word', 'word'],
+  F: ['dec', 'dec', 'hex', 'dec', 'dec', 'sdec', 'dec', 'dec', 'dec', 'dec', 'word', 'word', 'word', 'dec', 'word', 'word', 'dec'],
+  // F lines of earlier programs (as in loopback-hostile-names.txt) had no synsent field.
+  F16: ['dec', 'dec', 'hex', 'dec', 'dec', 'sdec', 'dec', 'dec', 'dec', 'dec', 'word', 'word', 'word', 'dec', 'word', 'word'],
   X: ['dec', 'dec', 'dec', 'dec', ...Array<Kind>(16).fill('word')],
   READY: ['dec'],
 } satisfies Record<string, Kind[]>;
@@ -113,6 +115,7 @@ export function decodeLine(line: string): ProbeEvent {
   // fails it is taken apart field by field, to say what is wrong.
   let m = WHOLE[tag as keyof typeof LAYOUT].exec(line);
   if (!m && tag === 'O' && (m = WHOLE.O5.exec(line))) tag = 'O5';
+  if (!m && tag === 'F' && (m = WHOLE.F16.exec(line))) tag = 'F16';
   if (!m) return whatIsWrong(line, tag as keyof typeof LAYOUT);
   const f = m.slice(1);
 
@@ -151,12 +154,14 @@ export function decodeLine(line: string): ProbeEvent {
       const bytes = wordsToBytes(f.slice(4));
       return { kind: 'exec', ts: Number(f[0]), pid: Number(f[1]), startNs: Number(f[2]), argv: bytes.subarray(0, Math.min(len, bytes.length)), truncated: len > bytes.length };
     }
-    case 'F': {
+    case 'F':
+    case 'F16': {
       const dest = decodeSockaddr(wordsToBytes([f[10]!, f[11]!, f[12]!]));
       if (!dest) return malformed(line, 'F sockaddr is neither AF_INET nor AF_INET6');
       return {
         kind: 'connect-error', ts: Number(f[0]), enterTs: Number(f[1]), sk: f[2]!, ...task(f, 3, 13, 14),
         netns: Number(f[7]), family: dest.family, daddr: dest.addr, dport: dest.port, errno: Number(f[9]),
+        synSent: tag === 'F16' ? null : f[16] === '1',
       };
     }
   }

@@ -59,6 +59,12 @@ export interface ConnectErrorEvent extends TaskInfo {
   daddr: string;
   dport: number;
   errno: number;
+  /**
+   * The call took the socket to SYN_SENT, so a start line carries the attempt
+   * and this error only completes it; false: it failed before (a record of its
+   * own); null: not known (lines of earlier programs).
+   */
+  synSent: boolean | null;
 }
 
 /** A new program started (exec): its first argv bytes, for short-lived processes. */

@@ -79,8 +79,8 @@ const start = (sk: string, ts: number, extra: Partial<StartEvent> = {}): StartEv
 });
 const outcome = (sk: string, ts: number, newState: number, sport: number, skErr = 0): OutcomeEvent => ({ kind: 'outcome', ts, sk, newState, sport, skErr, route: { devBytes: null, gateway: null } });
 const cerr = (sk: string, enterTs: number, ts: number, errno: number, extra: Partial<ConnectErrorEvent> = {}): ConnectErrorEvent => ({
-  kind: 'connect-error', ts, enterTs, sk, ...task, netns: 1, family: 4, daddr: '198.18.99.1', dport: 80, errno, ...extra,
-});
+  kind: 'connect-error', ts, enterTs, sk, ...task, netns: 1, family: 4, daddr: '198.18.99.1', dport: 80, errno, synSent: null, ...extra,
+}) as ConnectErrorEvent;
 
 describe('Correlator edge cases', () => {
   it('a reused socket address: each outcome goes to the start just before it, even when both starts arrive first', () => {
@@ -202,13 +202,13 @@ describe('Correlator: attempts joined in the kernel (C lines)', () => {
   it('records each C line once; the refused connect()\'s own error is merged, not a second record; @pend entries are recorded at exit', () => {
     const { out, stillPending, c } = replayJoined(ev);
     expect(out.map(view)).toEqual([
-      { via: 'socket', tid: 8489, saddr: '127.0.0.1', daddr: '127.0.0.1', sport: 37758, outcome: 'established', errno: null },
-      { via: 'socket', tid: 8489, saddr: '127.0.0.1', daddr: '127.0.0.1', sport: 45916, outcome: 'refused', errno: 111 },
-      { via: 'socket', tid: 8489, saddr: '::1', daddr: '::1', sport: 39302, outcome: 'established', errno: null },
-      { via: 'socket', tid: 8489, saddr: '127.0.0.1', daddr: '127.0.0.1', sport: 37762, outcome: 'established', errno: null },
-      { via: 'socket', tid: 8489, saddr: '127.0.0.3', daddr: '127.0.0.1', sport: 48035, outcome: 'established', errno: null },
-      { via: 'socket', tid: 8531, saddr: '192.0.2.1', daddr: '192.0.2.9', sport: null, outcome: 'error', errno: null },
-      { via: 'socket', tid: 8531, saddr: '192.0.2.1', daddr: '192.0.2.9', sport: null, outcome: 'error', errno: null },
+      { via: 'socket', tid: 3930, saddr: '127.0.0.1', daddr: '127.0.0.1', sport: 51510, outcome: 'established', errno: null },
+      { via: 'socket', tid: 3930, saddr: '127.0.0.1', daddr: '127.0.0.1', sport: 60774, outcome: 'refused', errno: 111 },
+      { via: 'socket', tid: 3930, saddr: '::1', daddr: '::1', sport: 41732, outcome: 'established', errno: null },
+      { via: 'socket', tid: 3930, saddr: '127.0.0.1', daddr: '127.0.0.1', sport: 51526, outcome: 'established', errno: null },
+      { via: 'socket', tid: 3930, saddr: '127.0.0.3', daddr: '127.0.0.1', sport: 39557, outcome: 'established', errno: null },
+      { via: 'socket', tid: 3972, saddr: '192.0.2.1', daddr: '192.0.2.9', sport: null, outcome: 'error', errno: null },
+      { via: 'socket', tid: 3972, saddr: '192.0.2.1', daddr: '192.0.2.9', sport: null, outcome: 'error', errno: null },
     ]);
     expect(stillPending).toHaveLength(2);
     expect(c.stats.mergedErrors).toBe(1);
@@ -233,9 +233,39 @@ describe('Correlator: attempts joined in the kernel (C lines)', () => {
     const out = c.onJoined(j.start, j.outcome, 1e12 + 1e6);
     expect(out.map(view)).toEqual([
       { via: 'socket', tid: 99, saddr: '127.0.0.1', daddr: '127.0.0.1', sport: null, outcome: 'error', errno: null },
-      { via: 'socket', tid: 8489, saddr: '127.0.0.1', daddr: '127.0.0.1', sport: 37758, outcome: 'established', errno: null },
+      { via: 'socket', tid: 3930, saddr: '127.0.0.1', daddr: '127.0.0.1', sport: 51510, outcome: 'established', errno: null },
     ]);
     expect(c.stats.lostOutcomes).toBe(1);
     expect(c.pendingAttempts).toBe(0);
+  });
+});
+
+describe('Correlator: connect() errors that say whether their call reached SYN_SENT', () => {
+  const joinedAt = (sk: string, startTs: number, endTs: number, skErr: number) =>
+    [start(sk, startTs), outcome(sk, endTs, 7, 40000, skErr)] as const;
+
+  it('an error from a call that never reached SYN_SENT is a record at once (no wait)', () => {
+    const c = new Correlator({ holdNs: HOLD });
+    const out = c.onConnectError(cerr('ffff0001', 1000, 2000, 101, { synSent: false }), 1e12);
+    expect(out.map(view)).toEqual([{ via: 'syscall', tid: 101, daddr: '198.18.99.1', outcome: 'unreachable', errno: 101 }]);
+  });
+
+  it('an error that followed a SYN waits for its start even through a stalled agent, then merges (one record)', () => {
+    const c = new Correlator({ holdNs: HOLD });
+    const now = 1e12;
+    expect(c.onConnectError(cerr('ffff0002', 1000, 9000, 110, { synSent: true }), now)).toEqual([]);
+    // Five seconds of agent time pass before the C line is read (far beyond holdNs).
+    expect(c.tick(now + 5e9)).toEqual([]);
+    const [s, o] = joinedAt('ffff0002', 1500, 8000, 110);
+    const out = [...c.onJoined(s, o, now + 5e9), ...c.tick(now + 5.1e9), ...c.tick(now + 60e9)];
+    expect(out.map(view)).toEqual([{ via: 'socket', tid: 101, saddr: '192.0.2.1', daddr: '198.18.1.1', sport: 40000, outcome: 'timeout', errno: 110 }]);
+    expect(c.stats.mergedErrors).toBe(1);
+  });
+
+  it('one whose start never arrives is recorded on its own after 30 s, attribution kept', () => {
+    const c = new Correlator({ holdNs: HOLD });
+    c.onConnectError(cerr('ffff0003', 1000, 9000, 111, { synSent: true }), 1e12);
+    expect(c.tick(1e12 + 29e9)).toEqual([]);
+    expect(c.tick(1e12 + 31e9).map(view)).toEqual([{ via: 'syscall', tid: 101, daddr: '198.18.99.1', outcome: 'refused', errno: 111 }]);
   });
 });

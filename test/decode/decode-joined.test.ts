@@ -25,6 +25,12 @@ describe('decodeLine: C lines and @pend entries (real capture)', () => {
     expect(events.filter((e) => e.kind === 'line-count').map((e) => (e as { count: number }).count)).toEqual([0, 0, 5, 5, 5]);
   });
 
+  it('an F line says whether its connect() reached SYN_SENT (the refused one did)', () => {
+    expect(events.find((e) => e.kind === 'connect-error')).toMatchObject({ errno: 111, synSent: true });
+    const f = lines.find((l) => l.startsWith('F '))!;
+    expect(decodeLine(f.replace(/ 1$/, ' 0'))).toMatchObject({ synSent: false });
+  });
+
   it('a P line (a start whose outcome never fired) decodes like the start half of a C line', () => {
     const c = lines.find((l) => l.startsWith('C '))!;
     const p = `P ${c.split(' ').slice(1, 18).join(' ')}`;
@@ -36,12 +42,12 @@ describe('decodeLine: C lines and @pend entries (real capture)', () => {
     expect(joined[0]).toEqual({
       kind: 'joined',
       start: {
-        kind: 'start', ts: 9819099163377, sk: 'ffff8881911d6f00', pid: 8489, tid: 8489, ppid: 8462, uid: 0,
-        startNs: 9818742757824, commBytes: bytes('22275c0a09ff80fe41'), netns: 4026531833, family: 4,
-        saddr: '127.0.0.1', daddr: '127.0.0.1', sport: 0, dport: 44447, bound: false,
+        kind: 'start', ts: 11988391805354, sk: 'ffff88817a2bb780', pid: 3930, tid: 3930, ppid: 3903, uid: 0,
+        startNs: 11988036986641, commBytes: bytes('22275c0a09ff80fe41'), netns: 4026531833, family: 4,
+        saddr: '127.0.0.1', daddr: '127.0.0.1', sport: 0, dport: 49503, bound: false,
       },
       outcome: {
-        kind: 'outcome', ts: 9819099269779, sk: 'ffff8881911d6f00', newState: 1, sport: 37758, skErr: 0,
+        kind: 'outcome', ts: 11988391864938, sk: 'ffff88817a2bb780', newState: 1, sport: 51510, skErr: 0,
         route: { devBytes: Uint8Array.from(Buffer.from('lo')), gateway: null },
       },
     });
@@ -53,19 +59,19 @@ describe('decodeLine: C lines and @pend entries (real capture)', () => {
 
   it('carries the refused outcome, IPv6, the IPv4-mapped peer as IPv4, and a bound source', () => {
     expect(joined.map((j) => [j.start.family, j.start.saddr, j.start.daddr, j.start.dport, j.start.bound, j.outcome.newState, j.outcome.skErr])).toEqual([
-      [4, '127.0.0.1', '127.0.0.1', 44447, false, 1, 0],
+      [4, '127.0.0.1', '127.0.0.1', 49503, false, 1, 0],
       [4, '127.0.0.1', '127.0.0.1', 9, false, 7, 111],
-      [6, '::1', '::1', 43065, false, 1, 0],
-      [4, '127.0.0.1', '127.0.0.1', 44447, false, 1, 0],
-      [4, '127.0.0.3', '127.0.0.1', 44447, true, 1, 0],
+      [6, '::1', '::1', 46267, false, 1, 0],
+      [4, '127.0.0.1', '127.0.0.1', 49503, false, 1, 0],
+      [4, '127.0.0.3', '127.0.0.1', 49503, true, 1, 0],
     ]);
     expect(Buffer.from(joined[1]!.start.commBytes).toString('latin1')).toBe('plain-client');
   });
 
   it('an @pend entry is a start still waiting at exit, with its task and addresses', () => {
     expect(pending[0]).toEqual({
-      kind: 'start', ts: 9819475881587, sk: 'ffff88817a03ae40', pid: 8531, tid: 8531, ppid: 1, uid: 0,
-      startNs: 9819111381886, commBytes: Uint8Array.from(Buffer.from('pending-client')), netns: 4026532176, family: 4,
+      kind: 'start', ts: 11988773237783, sk: 'ffff88812e775c80', pid: 3972, tid: 3972, ppid: 1, uid: 0,
+      startNs: 11988404214736, commBytes: Uint8Array.from(Buffer.from('pending-client')), netns: 4026532176, family: 4,
       saddr: '192.0.2.1', daddr: '192.0.2.9', sport: 0, dport: 9, bound: false,
     });
   });
@@ -79,7 +85,7 @@ describe('decodeLine: C lines and @pend entries (real capture)', () => {
     expect(decodeLine(`${c} `)).toMatchObject({ kind: 'malformed' });
     const p = lines.find((l) => l.startsWith('@pend['))!;
     expect(decodeLine(p.replace(/, \d+\)$/, ')'))).toMatchObject({ kind: 'malformed', reason: expect.stringMatching(/16 fields/) });
-    expect(decodeLine(p.replace('(9819475881587', '(99999999999999999999999'))).toMatchObject({ kind: 'malformed' });
+    expect(decodeLine(p.replace('(11988773237783', '(99999999999999999999999'))).toMatchObject({ kind: 'malformed' });
     expect(decodeLine(p.replace(', 2, 0,', ', 7, 0,'))).toMatchObject({ kind: 'malformed', reason: expect.stringMatching(/family 7/) });
   });
 });

@@ -37,7 +37,7 @@ describe.skipIf(!isRoot)(`connect timeout${isRoot ? '' : ` (skipped: ${NOT_ROOT_
     expect(stderr).toMatch(/lost 0 in kernel, 0 in agent/);
     const ours = records.filter((r): r is ConnectionRecord => r.type === 'connection' && r.netns === hostNetns && r.daddr === SILENT);
     // One record per connect() (its ETIMEDOUT return is merged, not a second record).
-    expect(ours).toHaveLength(2);
+    expect(ours.map((r) => ({ tid: r.tid, sport: r.sport, outcome: r.outcome, error: r.error, latencyMs: r.latencyMs })), 'records for the two connects').toHaveLength(2);
     for (const l of lines) {
       const r = ours.find((x) => x.tid === l.tid)!;
       expect(r).toMatchObject({
