@@ -7,10 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionRecord } from '../../agent/model/record.js';
-import { buildConnector, netnsInode } from '../helpers/connector.js';
-import { blackhole, pendingThenRefused, unblackhole } from '../helpers/pending.js';
+import { pendingThenRefused, withBlackholedLab } from '../helpers/pending.js';
 import { labRoute } from '../helpers/lab-route.js';
-import { isRoot, NOT_ROOT_REASON, withLab } from '../helpers/lab.js';
+import { isRoot, NOT_ROOT_REASON } from '../helpers/lab.js';
 import { startSrctrace } from '../helpers/srctrace.js';
 
 const N = 300;
@@ -18,17 +17,12 @@ const MAP = 64;
 const SILENT = '198.18.1.78'; // inside the lab's with-src route; rtr-a drops it, then owns it
 
 describe.skipIf(!isRoot)(`kernel join map full${isRoot ? '' : ` (skipped: ${NOT_ROOT_REASON})`}`, () => {
-  const lab = withLab();
-  let hostNetns = 0;
+  const { lab, hostNetns } = withBlackholedLab(SILENT);
   let dir = '';
   beforeAll(async () => {
-    await buildConnector();
     dir = await mkdtemp(join(tmpdir(), 'srctrace-mapfull-'));
-    hostNetns = await netnsInode(lab.topology.namespaces.host);
-    await blackhole(lab.topology, SILENT);
   });
   afterAll(async () => {
-    await unblackhole(lab.topology, SILENT);
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -41,7 +35,7 @@ describe.skipIf(!isRoot)(`kernel join map full${isRoot ? '' : ` (skipped: ${NOT_
     expect(pending).toHaveLength(N);
 
     let count = 0;
-    await trace.waitFor((r) => r.type === 'connection' && r.netns === hostNetns && ++count >= N, 30_000).catch(() => undefined);
+    await trace.waitFor((r) => r.type === 'connection' && r.netns === hostNetns() && ++count >= N, 30_000).catch(() => undefined);
     const { records, stderr } = await trace.stop();
     expect(stderr).toMatch(/lost 0 in kernel, 0 in agent/);
 
@@ -55,7 +49,7 @@ describe.skipIf(!isRoot)(`kernel join map full${isRoot ? '' : ` (skipped: ${NOT_
     expect(seen.C + seen.S, why).toBe(N);
     expect(seen.pendAtExit, why).toBe(0);
 
-    const ours = records.filter((r): r is ConnectionRecord => r.type === 'connection' && r.netns === hostNetns && r.daddr === SILENT);
+    const ours = records.filter((r): r is ConnectionRecord => r.type === 'connection' && r.netns === hostNetns() && r.daddr === SILENT);
     expect(ours).toHaveLength(N);
     const bySport = new Map(ours.map((r) => [r.sport, r]));
     for (const p of pending) {

@@ -2,27 +2,17 @@
 // with RST) must each keep their attribution: bpftrace's 4096-key map default
 // is no limit here: the kernel join map holds 65,536 (and overflows into S/O
 // lines joined by the agent, see pend-map-full.test.ts).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ConnectionRecord } from '../../agent/model/record.js';
-import { buildConnector, netnsInode } from '../helpers/connector.js';
-import { blackhole, pendingThenRefused, unblackhole } from '../helpers/pending.js';
-import { isRoot, NOT_ROOT_REASON, withLab } from '../helpers/lab.js';
+import { pendingThenRefused, withBlackholedLab } from '../helpers/pending.js';
+import { isRoot, NOT_ROOT_REASON } from '../helpers/lab.js';
 import { startSrctrace } from '../helpers/srctrace.js';
 
 const N = 10_000;
 const SILENT = '198.18.1.77'; // inside the lab's with-src route; rtr-a drops it, then owns it
 
 describe.skipIf(!isRoot)(`10k pending connects${isRoot ? '' : ` (skipped: ${NOT_ROOT_REASON})`}`, () => {
-  const lab = withLab();
-  let hostNetns = 0;
-  beforeAll(async () => {
-    await buildConnector();
-    hostNetns = await netnsInode(lab.topology.namespaces.host);
-    await blackhole(lab.topology, SILENT);
-  });
-  afterAll(async () => {
-    await unblackhole(lab.topology, SILENT);
-  });
+  const { lab, hostNetns } = withBlackholedLab(SILENT);
 
   it('attributes all of them to the right thread and final port', async () => {
     const t = lab.topology;
@@ -35,11 +25,11 @@ describe.skipIf(!isRoot)(`10k pending connects${isRoot ? '' : ` (skipped: ${NOT_
 
     let count = 0;
     // All outcomes normally arrive within seconds; a missing one is what the assertions below judge.
-    await trace.waitFor((r) => r.type === 'connection' && r.netns === hostNetns && ++count >= N, 30_000).catch(() => undefined);
+    await trace.waitFor((r) => r.type === 'connection' && r.netns === hostNetns() && ++count >= N, 30_000).catch(() => undefined);
     await new Promise((r) => setTimeout(r, 500));
     const { records, stderr } = await trace.stop();
     expect(stderr).toMatch(/lost 0 in kernel, 0 in agent/);
-    const ours = records.filter((r): r is ConnectionRecord => r.type === 'connection' && r.netns === hostNetns && r.daddr === SILENT);
+    const ours = records.filter((r): r is ConnectionRecord => r.type === 'connection' && r.netns === hostNetns() && r.daddr === SILENT);
     // Every connect is attributed: one record per client socket, right thread and source.
     expect(ours).toHaveLength(N);
     const byTid = new Map<number, ConnectionRecord[]>();

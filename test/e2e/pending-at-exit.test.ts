@@ -4,27 +4,18 @@
 // and is counted in the stop summary. Nothing may be dropped at exit.
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ConnectionRecord } from '../../agent/model/record.js';
-import { buildConnector, netnsInode, type ClientLine } from '../helpers/connector.js';
-import { isRoot, NOT_ROOT_REASON, withLab } from '../helpers/lab.js';
-import { blackhole, unblackhole } from '../helpers/pending.js';
+import { buildConnector, type ClientLine } from '../helpers/connector.js';
+import { isRoot, NOT_ROOT_REASON } from '../helpers/lab.js';
+import { withBlackholedLab } from '../helpers/pending.js';
 import { startSrctrace } from '../helpers/srctrace.js';
 
 const N = 3;
 const SILENT = '198.18.1.80'; // inside the lab's with-src route; rtr-a drops it
 
 describe.skipIf(!isRoot)(`pending at exit${isRoot ? '' : ` (skipped: ${NOT_ROOT_REASON})`}`, () => {
-  const lab = withLab();
-  let hostNetns = 0;
-  beforeAll(async () => {
-    await buildConnector();
-    hostNetns = await netnsInode(lab.topology.namespaces.host);
-    await blackhole(lab.topology, SILENT);
-  });
-  afterAll(async () => {
-    await unblackhole(lab.topology, SILENT);
-  });
+  const { lab, hostNetns } = withBlackholedLab(SILENT);
 
   it(`${N} connects still in SYN_SENT when srctrace stops are recorded, attributed, and counted`, async () => {
     const t = lab.topology;
@@ -44,7 +35,7 @@ describe.skipIf(!isRoot)(`pending at exit${isRoot ? '' : ` (skipped: ${NOT_ROOT_
       const { exitCode, records, stderr } = await trace.stop();
       expect(exitCode).toBe(0);
       expect(stderr).toMatch(new RegExp(`${N} still awaiting an outcome`));
-      const ours = records.filter((r): r is ConnectionRecord => r.type === 'connection' && r.netns === hostNetns && r.daddr === SILENT);
+      const ours = records.filter((r): r is ConnectionRecord => r.type === 'connection' && r.netns === hostNetns() && r.daddr === SILENT);
       expect(ours).toHaveLength(N);
       for (const r of ours) {
         expect(r).toMatchObject({

@@ -4,27 +4,20 @@
 // host namespace's tcp_syn_retries is lowered to 1 so this takes about 3 s
 // instead of two minutes (the sysctl is per network namespace).
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionRecord } from '../../agent/model/record.js';
-import { buildConnector, netnsInode, runConnector } from '../helpers/connector.js';
-import { isRoot, NOT_ROOT_REASON, withLab } from '../helpers/lab.js';
+import { runConnector } from '../helpers/connector.js';
+import { isRoot, NOT_ROOT_REASON } from '../helpers/lab.js';
 import { labRoute } from '../helpers/lab-route.js';
-import { blackhole, unblackhole } from '../helpers/pending.js';
+import { withBlackholedLab } from '../helpers/pending.js';
 import { startSrctrace } from '../helpers/srctrace.js';
 
 const SILENT = '198.18.1.79'; // inside the lab's with-src route; rtr-a drops it
 
 describe.skipIf(!isRoot)(`connect timeout${isRoot ? '' : ` (skipped: ${NOT_ROOT_REASON})`}`, () => {
-  const lab = withLab();
-  let hostNetns = 0;
+  const { lab, hostNetns } = withBlackholedLab(SILENT);
   beforeAll(async () => {
-    await buildConnector();
-    hostNetns = await netnsInode(lab.topology.namespaces.host);
-    await blackhole(lab.topology, SILENT);
     await execa('ip', ['netns', 'exec', lab.topology.namespaces.host, 'sysctl', '-qw', 'net.ipv4.tcp_syn_retries=1']);
-  });
-  afterAll(async () => {
-    await unblackhole(lab.topology, SILENT);
   });
 
   it('records outcome timeout (ETIMEDOUT), the thread, the source and the route', async () => {
@@ -35,7 +28,7 @@ describe.skipIf(!isRoot)(`connect timeout${isRoot ? '' : ` (skipped: ${NOT_ROOT_
     for (const l of lines) await trace.waitFor((r) => r.type === 'connection' && r.tid === l.tid, 30_000);
     const { records, stderr } = await trace.stop();
     expect(stderr).toMatch(/lost 0 in kernel, 0 in agent/);
-    const ours = records.filter((r): r is ConnectionRecord => r.type === 'connection' && r.netns === hostNetns && r.daddr === SILENT);
+    const ours = records.filter((r): r is ConnectionRecord => r.type === 'connection' && r.netns === hostNetns() && r.daddr === SILENT);
     // One record per connect() (its ETIMEDOUT return is merged, not a second record).
     expect(ours.map((r) => ({ tid: r.tid, sport: r.sport, outcome: r.outcome, error: r.error, latencyMs: r.latencyMs })), 'records for the two connects').toHaveLength(2);
     for (const l of lines) {

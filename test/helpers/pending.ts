@@ -4,7 +4,9 @@
 // retransmitted SYN of each is answered with RST (ECONNREFUSED).
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
-import { buildConnector, type ClientLine } from './connector.js';
+import { afterAll, beforeAll } from 'vitest';
+import { buildConnector, netnsInode, type ClientLine } from './connector.js';
+import { withLab, type LabHandle } from './lab.js';
 import type { LabTopology } from '../../agent/lab/index.js';
 
 /** Adds the blackhole (call before the test; pair with unblackhole in afterAll). */
@@ -36,4 +38,23 @@ export async function pendingThenRefused(t: LabTopology, addr: string, n: number
   });
   await client;
   return lines;
+}
+
+/**
+ * A lab for one describe block with `addr` blackholed at rtr-a (added before
+ * the tests, removed after, also on failure) and the connector built.
+ * `hostNetns()` is the host namespace's inode once set up.
+ */
+export function withBlackholedLab(addr: string): { lab: LabHandle; hostNetns: () => number } {
+  const lab = withLab();
+  let netns = 0;
+  beforeAll(async () => {
+    await buildConnector();
+    netns = await netnsInode(lab.topology.namespaces.host);
+    await blackhole(lab.topology, addr);
+  });
+  afterAll(async () => {
+    await unblackhole(lab.topology, addr);
+  });
+  return { lab, hostNetns: () => netns };
 }
