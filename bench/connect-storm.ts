@@ -168,10 +168,10 @@ async function main(): Promise<void> {
       const stormRecords = Object.values(b.counts.stormByOutcome).reduce((x, y) => x + y, 0);
       const lostInStream = b.counts.lost.kernel + b.counts.lost.agent + b.counts.lost.restart;
       const lostOnStderr = b.stopped.summary ? b.stopped.summary.lostKernel + b.stopped.summary.lostAgent : null;
+      const baseline = (a.storm.perSecond + c.storm.perSecond) / 2;
       rounds.push({
-        a, b, c, established, stormRecords,
-        baseline: (a.storm.perSecond + c.storm.perSecond) / 2,
-        ratio: round(b.storm.perSecond / ((a.storm.perSecond + c.storm.perSecond) / 2)),
+        a, b, c, established, stormRecords, baseline,
+        ratio: round(b.storm.perSecond / baseline),
         allRecorded: established === b.storm.connects && stormRecords === b.storm.connects + b.storm.failed,
         nothingLost: lostInStream === 0 && b.counts.lost.records === 0 && lostOnStderr === 0,
       });

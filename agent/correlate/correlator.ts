@@ -46,7 +46,7 @@ interface Held<T> { ev: T; deadline: number }
 /**
  * How long a connect() error that followed a SYN waits for its start line
  * before it is recorded on its own (the start line was lost: counted by the
- * line audit). Agent time, so a stalled event loop cannot release it early.
+ * line audit). Agent time, long enough that no event-loop stall outlasts it.
  */
 const SYN_ERROR_HOLD_NS = 30e9;
 

@@ -65,16 +65,17 @@ function familyOf(raw: string): 4 | 6 | null {
 }
 
 /**
- * A start from the kernel-side record (C line or @pend entry): f holds pid tid
- * ppid uid netns at 2..6 and start comm0 comm1 at 14..16 (C line positions).
+ * A start from the kernel-side record (C, P line or @pend entry), its fields at
+ * the C line's positions: ts sk pid tid ppid uid netns family s0 s1 d0 d1 dport
+ * userlocks start comm0 comm1.
  */
-function startFrom(ts: string, sk: string, f: string[], family: string, s0: string, s1: string, d0: string, d1: string, dport: string, userlocks: string): StartEvent | null {
-  if (familyOf(family) === null) return null;
-  const s = addrFromWords(s0, s1);
-  const d = addrFromWords(d0, d1);
+function startFrom(f: string[]): StartEvent | null {
+  if (familyOf(f[7]!) === null) return null;
+  const s = addrFromWords(f[8]!, f[9]!);
+  const d = addrFromWords(f[10]!, f[11]!);
   return {
-    kind: 'start', ts: Number(ts), sk, ...task(f, 2, 14, 15), netns: Number(f[6]),
-    family: d.family, saddr: s.addr, daddr: d.addr, sport: 0, dport: Number(dport), bound: (Number(userlocks) & 4) !== 0,
+    kind: 'start', ts: Number(f[0]), sk: f[1]!, ...task(f, 2, 14, 15), netns: Number(f[6]),
+    family: d.family, saddr: s.addr, daddr: d.addr, sport: 0, dport: Number(f[12]), bound: (Number(f[13]) & 4) !== 0,
   };
 }
 
@@ -96,8 +97,7 @@ function decodePending(line: string): ProbeEvent {
   if (v.some((x) => BigInt(x) >= 1n << 64n)) return malformed(line, '@pend field exceeds 64 bits');
   // Lay the tuple out at the C line's positions so startFrom() reads both.
   const f = [v[0]!, m[1]!, v[1]!, v[2]!, v[3]!, v[4]!, v[5]!, v[6]!, word(7), word(8), word(9), word(10), v[11]!, v[12]!, v[13]!, word(14), word(15)];
-  const start = startFrom(f[0]!, f[1]!, f, f[7]!, f[8]!, f[9]!, f[10]!, f[11]!, f[12]!, f[13]!);
-  return start ?? malformed(line, `@pend family ${v[6]} is neither AF_INET nor AF_INET6`);
+  return startFrom(f) ?? malformed(line, `@pend family ${v[6]} is neither AF_INET nor AF_INET6`);
 }
 
 export function decodeLine(line: string): ProbeEvent {
@@ -127,7 +127,7 @@ export function decodeLine(line: string): ProbeEvent {
     case 'O':
       return { kind: 'outcome', ts: Number(f[0]), sk: f[1]!, newState: Number(f[2]), sport: Number(f[3]), skErr: Number(f[4]), route: routeFrom(f[5]!, f[6]!, f[7]!, f[8]!) };
     case 'C': {
-      const start = startFrom(f[0]!, f[1]!, f, f[7]!, f[8]!, f[9]!, f[10]!, f[11]!, f[12]!, f[13]!);
+      const start = startFrom(f);
       if (!start) return malformed(line, `C family ${f[7]} is neither AF_INET nor AF_INET6`);
       return {
         kind: 'joined', start,
@@ -136,7 +136,7 @@ export function decodeLine(line: string): ProbeEvent {
     }
     case 'P': {
       // A start whose outcome never fired (its socket began a new connect).
-      return startFrom(f[0]!, f[1]!, f, f[7]!, f[8]!, f[9]!, f[10]!, f[11]!, f[12]!, f[13]!) ?? malformed(line, `P family ${f[7]} is neither AF_INET nor AF_INET6`);
+      return startFrom(f) ?? malformed(line, `P family ${f[7]} is neither AF_INET nor AF_INET6`);
     }
     case 'S': {
       if (familyOf(f[7]!) === null) return malformed(line, `S family ${f[7]} is neither AF_INET nor AF_INET6`);

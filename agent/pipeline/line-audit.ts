@@ -46,18 +46,17 @@ export class LineAudit {
     return this.snapshots.length > LAG ? this.judge(this.snapshots.shift()!) : 0;
   }
 
-  /** bpftrace has exited: every line it printed has been read. */
+  /**
+   * bpftrace has exited, so every line it printed has been read: judges its
+   * last count, then starts over (a restarted bpftrace counts from zero).
+   */
   final(): number {
     const latest = this.snapshots.at(-1);
-    this.snapshots = [];
-    return latest === undefined ? 0 : this.judge(latest);
-  }
-
-  /** bpftrace restarted: its count starts again from zero. */
-  reset(): void {
+    const missing = latest === undefined ? 0 : this.judge(latest);
     this.received = 0;
     this.snapshots = [];
     this.reported = 0;
+    return missing;
   }
 
   private judge(kernelCount: number): number {

@@ -5,13 +5,13 @@ import { createWriteStream } from 'node:fs';
 import { Correlator, type Attempt } from '../correlate/correlator.js';
 import { toRecord, wallClock } from '../correlate/to-record.js';
 import { decodeLine } from '../decode/decode-line.js';
-import { LineAudit } from './line-audit.js';
 import { ProcInfo } from '../enrich/proc-info.js';
 import type { ProbeError } from '../errors.js';
 import type { Backend, SrcRecord } from '../model/record.js';
 import { Supervisor } from '../probes/supervisor.js';
 import type { Sink } from '../sinks/sink.js';
 import { makeFilter, type RecordFilter } from './filter.js';
+import { LineAudit } from './line-audit.js';
 import { programFor } from './program.js';
 
 export interface TraceOptions {
@@ -141,7 +141,6 @@ export class Tracer {
       case 'ready':
         // Each bpftrace run starts its @lines count from zero; judge what the last run printed.
         this.countUnread(this.audit.final());
-        this.audit.reset();
         break;
       case 'info':
         break;

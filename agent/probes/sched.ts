@@ -6,15 +6,16 @@
 // 20% of bpftrace's CPU went to epoll_wait sleep/wake cycles that moved one or
 // two lines each, and the storm lost 38% of its rate. Under SCHED_BATCH the
 // scheduler never preempts on wakeup, so bpftrace (and the agent reading its
-// pipe) run a little later with a whole batch of lines: same nice level and CPU
-// share, no starvation, about a third of the CPU per line, and the storm kept
-// 78% instead of 62% of its rate with one printf per connect. The only cost
-// is latency of up to one scheduler slice (a few milliseconds).
+// pipe) run a little later with a whole batch of lines: no starvation, about a
+// third of bpftrace's CPU per line, and the storm kept 78% instead of 62% of its
+// rate under bare bpftrace with one printf per connect (for the whole pipeline
+// the gain was within run-to-run noise, but srctrace used less CPU). The only
+// cost is latency of up to one scheduler slice (a few milliseconds).
 //
 // They also run at nice -5. A traced workload that saturates every CPU (the
 // connect-storm benchmark) otherwise leaves srctrace exactly its fair share,
-// which under SCHED_BATCH is barely more than it needs: one round in thirteen
-// fell behind long enough for bpftrace's perf buffers to overflow. A higher
+// which under SCHED_BATCH is barely more than it needs: one benchmark round in
+// fifteen fell behind long enough for bpftrace's perf buffers to overflow. A higher
 // weight costs the workload nothing more than the CPU srctrace actually uses
 // (that is bounded by the event rate) but lets it catch up after a burst.
 //
@@ -28,13 +29,15 @@ export const TRACER_NICE = -5;
 
 const CHRT = ['/usr/bin/chrt', '/bin/chrt'].find((p) => existsSync(p));
 
-export function batchSchedulingWanted(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env.SRCTRACE_SCHED !== 'normal' && CHRT !== undefined;
+/** chrt's path when batch scheduling is wanted and possible, else null. */
+function batchChrt(env: NodeJS.ProcessEnv): string | null {
+  return env.SRCTRACE_SCHED !== 'normal' && CHRT !== undefined ? CHRT : null;
 }
 
 /** argv prefix that starts a program under SCHED_BATCH, or [] when unwanted/unavailable. */
 export function batchPrefix(env: NodeJS.ProcessEnv = process.env): string[] {
-  return batchSchedulingWanted(env) && CHRT ? [CHRT, '--batch', '0'] : [];
+  const chrt = batchChrt(env);
+  return chrt ? [chrt, '--batch', '0'] : [];
 }
 
 /**
@@ -44,9 +47,10 @@ export function batchPrefix(env: NodeJS.ProcessEnv = process.env): string[] {
  * costs performance.
  */
 export function applyTracerScheduling(env: NodeJS.ProcessEnv = process.env): boolean {
-  if (!batchSchedulingWanted(env) || !CHRT) return false;
+  const chrt = batchChrt(env);
+  if (!chrt) return false;
   try {
-    execFileSync(CHRT, ['--all-tasks', '--batch', '--pid', '0', String(process.pid)], { stdio: 'ignore', timeout: 5000 });
+    execFileSync(chrt, ['--all-tasks', '--batch', '--pid', '0', String(process.pid)], { stdio: 'ignore', timeout: 5000 });
     // Linux keeps a nice level per thread: set it on each one.
     for (const tid of readdirSync('/proc/self/task')) setPriority(Number(tid), TRACER_NICE);
     return true;

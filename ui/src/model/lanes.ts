@@ -69,10 +69,8 @@ export function laneKey(c: Conn, mode: LaneMode): { key: string; label: string }
   }
   if (mode === 'route') {
     // Egress device and next hop: an uplink failover shows as marks moving lanes.
-    const dev = r.dev ?? null;
-    if (dev === null) return { key: '\uffff', label: '(no route)' };
-    const gw = r.gateway ?? null;
-    return { key: `${dev}\u0000${gw ?? ''}`, label: gw === null ? dev : `${dev} via ${gw}` };
+    if (r.dev === null) return { key: '\uffff', label: '(no route)' };
+    return { key: `${r.dev}\u0000${r.gateway ?? ''}`, label: r.gateway === null ? r.dev : `${r.dev} via ${r.gateway}` };
   }
   return { key: `${r.pid}\u0000${r.comm}`, label: `${r.comm} [${r.pid}]` };
 }
