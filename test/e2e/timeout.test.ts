@@ -17,7 +17,8 @@ const SILENT = '198.18.1.79'; // inside the lab's with-src route; rtr-a drops it
 describe.skipIf(!isRoot)(`connect timeout${isRoot ? '' : ` (skipped: ${NOT_ROOT_REASON})`}`, () => {
   const { lab, hostNetns } = withBlackholedLab(SILENT);
   beforeAll(async () => {
-    await execa('ip', ['netns', 'exec', lab.topology.namespaces.host, 'sysctl', '-qw', 'net.ipv4.tcp_syn_retries=1']);
+    // Through /proc, not sysctl(8): procps is not among the packages set-up installs.
+    await execa('ip', ['netns', 'exec', lab.topology.namespaces.host, 'sh', '-c', 'echo 1 > /proc/sys/net/ipv4/tcp_syn_retries']);
   });
 
   it('records outcome timeout (ETIMEDOUT), the thread, the source and the route', async () => {
