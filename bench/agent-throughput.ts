@@ -1,42 +1,92 @@
-// Agent-side cost per connection, without the kernel: replays C lines (one per
-// connect, the common case) or, with --split, S/O line pairs (the fallback when
-// the kernel's pending map is full), shaped like the real captures in
-// test/fixtures/captures, through the real pipeline (decode -> correlate ->
-// record -> NDJSON sink to /dev/null).
+// Agent-side cost per connection, without the kernel, through the real
+// pipeline (decode -> correlate -> record -> NDJSON sink to /dev/null):
+//   default   drain-helper frames (decode/joined-frame.ts): the common case
+//   --lines   C lines (the same connects as text, as in test captures)
+//   --split   S/O line pairs (the fallback when the kernel's pending map is full)
+// Shaped like the real captures in test/fixtures/captures; socket addresses
+// recycle as the kernel's slab recycles sockets.
 //
-//   node --import tsx bench/agent-throughput.ts [N] [--split]
-import { createWriteStream } from 'node:fs';
+//   node --import tsx bench/agent-throughput.ts [N] [--lines | --split]
+import { createWriteStream, readFileSync } from 'node:fs';
+import { FRAME_BYTES } from '../agent/decode/joined-frame.js';
 import { Tracer } from '../agent/pipeline/tracer.js';
+import { LineSplitter } from '../agent/probes/line-splitter.js';
 import { ndjsonSink } from '../agent/sinks/ndjson-sink.js';
 
-const split = process.argv.includes('--split');
+const mode = process.argv.includes('--split') ? 'split' : process.argv.includes('--lines') ? 'lines' : 'frames';
 const N = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 200_000);
 const out = createWriteStream('/dev/null');
 const tracer = new Tracer({
   backend: 'tracepoint', bpftrace: '/bin/false', filter: { pids: [], comms: [] }, sinks: [ndjsonSink(out)],
 });
-const lines: string[] = [];
-for (let i = 0; i < N; i++) {
-  const sk = (0xffff888102000000 + i * 0x40).toString(16);
-  const ts = 1_000_000_000_000 + i * 30_000;
-  if (split) {
-    lines.push(`S ${ts} ${sk} 4242 4243 4000 0 4026531833 2 ::ffff:127.0.0.1 ::ffff:127.0.0.1 0 40313 0 712876928285 0000006d726f7473 0000000000000000`);
-    lines.push(`O ${ts + 10_000} ${sk} 1 ${20000 + (i % 40000)} 0 0000000000006f6c 0000000000000000 0000000000000000 0000000000000000`);
-  } else {
-    lines.push(`C ${ts} ${sk} 4242 4243 4000 0 4026531833 2 0000000000000000 0100007fffff0000 0000000000000000 0100007fffff0000 40313 0 712876928285 0000006d726f7473 0000000000000000 ${ts + 10_000} 1 ${20000 + (i % 40000)} 0 0000000000006f6c 0000000000000000 0000000000000000 0000000000000000`);
+
+// This process as the connecting task, so its command line resolves as in a real storm.
+const stat = readFileSync('/proc/self/stat', 'latin1');
+const PID = process.pid;
+const START_NS = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]) * 10_000_000;
+
+const skOf = (i: number) => 0xffff888102000000 + (i % 4096) * 0x940;
+const tsOf = (i: number) => 1_000_000_000_000 + i * 30_000;
+const sportOf = (i: number) => 20000 + (i % 40000);
+
+/** The input as the agent reads it: 64 KiB chunks. */
+function textChunks(): string[] {
+  const chunks: string[] = [];
+  let chunk = '';
+  for (let i = 0; i < N; i++) {
+    const sk = skOf(i).toString(16);
+    const ts = tsOf(i);
+    if (mode === 'split') {
+      chunk += `S ${ts} ${sk} ${PID} ${PID} 4000 0 4026531833 2 ::ffff:127.0.0.1 ::ffff:127.0.0.1 0 40313 0 ${START_NS} 0000006d726f7473 0000000000000000\n`;
+      chunk += `O ${ts + 10_000} ${sk} 1 ${sportOf(i)} 0 0000000000006f6c 0000000000000000 0000000000000000 0000000000000000\n`;
+    } else {
+      chunk += `C ${ts} ${sk} ${PID} ${PID} 4000 0 4026531833 2 0000000000000000 0100007fffff0000 0000000000000000 0100007fffff0000 40313 0 ${START_NS} 0000006d726f7473 0000000000000000 ${ts + 10_000} 1 ${sportOf(i)} 0 0000000000006f6c 0000000000000000 0000000000000000 0000000000000000\n`;
+    }
+    if (chunk.length >= 65536 || i === N - 1) {
+      chunks.push(chunk);
+      chunk = '';
+    }
   }
+  return chunks;
 }
+
+function frameChunks(): Buffer[] {
+  const perChunk = Math.floor(65536 / FRAME_BYTES);
+  const chunks: Buffer[] = [];
+  for (let i = 0; i < N; i += perChunk) {
+    const n = Math.min(perChunk, N - i);
+    const b = Buffer.alloc(n * FRAME_BYTES);
+    for (let k = 0; k < n; k++) {
+      const o = k * FRAME_BYTES;
+      const w = (idx: number, v: bigint) => b.writeBigUInt64LE(v, o + idx * 8);
+      const j = i + k;
+      const mapped127 = 0x0100007fffff0000n; // ::ffff:127.0.0.1, second word
+      [BigInt(skOf(j)), BigInt(tsOf(j)), BigInt(PID), BigInt(PID), 4000n, 0n, 4026531833n, 2n, 0n, mapped127, 0n, mapped127, 40313n, 0n,
+        BigInt(START_NS), 0x6d726f7473n, 0n, BigInt(tsOf(j) + 10_000), 1n, BigInt(sportOf(j)), 0n, 0x6f6cn, 0n, 0n, 0n].forEach((v, idx) => w(idx, v));
+    }
+    chunks.push(b);
+  }
+  return chunks;
+}
+
+const texts = mode === 'frames' ? [] : textChunks();
+const frames = mode === 'frames' ? frameChunks() : [];
+const splitter = new LineSplitter((l) => tracer.onLine(l));
 const cpu0 = process.cpuUsage();
 const t0 = process.hrtime.bigint();
-// Fed in chunks like a pipe delivers them, yielding between chunks so writes drain.
-for (let i = 0; i < lines.length; i += 200) {
-  for (let j = i; j < Math.min(i + 200, lines.length); j++) tracer.onLine(lines[j]!);
+// Chunk by chunk, yielding between chunks so writes drain, as from a pipe.
+for (const c of texts) {
+  splitter.push(c);
+  await new Promise((r) => setImmediate(r));
+}
+for (const b of frames) {
+  tracer.onFrames(b, b.length / FRAME_BYTES);
   await new Promise((r) => setImmediate(r));
 }
 const t1 = process.hrtime.bigint();
 const cpu = process.cpuUsage(cpu0);
 await tracer.stop('bench over');
 const wallUs = Number(t1 - t0) / 1e3;
-const result = { connections: tracer.summary.connections, usPerConnection: +(wallUs / N).toFixed(2), cpuUsPerConnection: +((cpu.user + cpu.system) / N).toFixed(2) };
-console.log(`agent pipeline (${split ? 'S+O lines' : 'C lines'}): ${result.usPerConnection} us/connection wall, ${result.cpuUsPerConnection} us CPU (${N} connections)`);
+const result = { mode, connections: tracer.summary.connections, usPerConnection: +(wallUs / N).toFixed(2), cpuUsPerConnection: +((cpu.user + cpu.system) / N).toFixed(2) };
+console.log(`agent pipeline (${mode === 'split' ? 'S+O lines' : mode === 'lines' ? 'C lines' : 'drained frames'}): ${result.usPerConnection} us/connection wall, ${result.cpuUsPerConnection} us CPU (${N} connections)`);
 console.log(JSON.stringify(result));

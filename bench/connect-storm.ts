@@ -5,9 +5,10 @@
 // and reports b / mean(a, c), the storm's "established" records against its
 // connects, and lost counts. Target (issue): ratio >= 0.85, every connect
 // recorded, nothing lost. When a target is missed (or with --diagnostics) it
-// also runs the storm under bare bpftrace (> /dev/null, and piped into a line
-// counter) and reports the CPU time of bpftrace and of the node agent, to show
-// whether the kernel side, bpftrace's formatting or the agent is the bottleneck.
+// also runs the storm under bare bpftrace with the drain helper (output to
+// /dev/null, and piped into a line and frame counter) and reports the CPU time
+// of bpftrace, the helper and the node agent, to show whether the kernel side,
+// the helper or the agent is the bottleneck.
 //
 // The VM's speed drifts by +-15% over minutes (neighbours on the host), so the
 // a-b-c sequence runs --rounds times and the median round is reported, with
@@ -26,7 +27,7 @@ import { programFor } from '../agent/pipeline/program.js';
 import type { Backend } from '../agent/model/record.js';
 import { BareBpftrace } from './lib/bare-bpftrace.js';
 import { countNdjson } from './lib/ndjson-count.js';
-import { cpuDelta, machineBusy, machineCpu, otherBpftrace, processCpu, round, type CpuDelta } from './lib/proc-cpu.js';
+import { childNamed, cpuDelta, machineBusy, machineCpu, otherBpftrace, processCpu, round, type CpuDelta } from './lib/proc-cpu.js';
 import { ensureBuilt, SrctraceRun } from './lib/srctrace-run.js';
 import { compileStorm, runStorm, type StormResult } from './lib/storm.js';
 
@@ -99,7 +100,8 @@ async function tracedPhase(bin: string, dir: string, ours: Set<number>) {
   try {
     await agent.ready();
     ours.add(agent.bpftracePid);
-    const p = await phase(bin, ours, { agent: agent.pid, bpftrace: agent.bpftracePid });
+    const helper = childNamed(agent.pid, 'srctrace-drain');
+    const p = await phase(bin, ours, { agent: agent.pid, bpftrace: agent.bpftracePid, ...(helper ? { drainHelper: helper } : {}) });
     const bytesAtStormEnd = (await stat(output)).size;
     // The agent may lag behind the storm: give it time to write what bpftrace has
     // already printed, so a late record is not counted as a missing one (the lag is reported).
@@ -121,7 +123,7 @@ async function barePhase(bin: string, ours: Set<number>, backend: Backend, outpu
   try {
     await bt.ready();
     const self0 = process.cpuUsage();
-    const p = await phase(bin, ours, { bpftrace: bt.pid });
+    const p = await phase(bin, ours, { bpftrace: bt.pid, ...(bt.helperPid ? { drainHelper: bt.helperPid } : {}) });
     const self = process.cpuUsage(self0); // the line counter runs in this process
     if (output === 'pipe') await new Promise((r) => setTimeout(r, 1000)); // let the pipe empty
     return {
@@ -212,13 +214,14 @@ async function main(): Promise<void> {
       ['srctrace stderr summary', b.stopped.summary?.line ?? `(none; exit ${b.stopped.code}${b.stopped.killed ? ', SIGKILLed' : ''}) ${b.stopped.stderr.slice(-300)}`],
       ['CPU in (b): node agent', cpuText(b.cpu.agent)],
       ['CPU in (b): bpftrace', cpuText(b.cpu.bpftrace)],
+      ['CPU in (b): drain helper', cpuText(b.cpu.drainHelper)],
       ['CPU after (b), catching up', `agent ${cpuText(b.drainCpu.agent)}; bpftrace ${cpuText(b.drainCpu.bpftrace)}`],
     ];
     if (bare && piped) {
       rows.push(
-        ['(d) bare bpftrace > /dev/null', `${perS(bare)} connects/s, ratio ${(bare.storm.perSecond / baseline).toFixed(3)}; bpftrace CPU ${cpuText(bare.cpu.bpftrace)}; storm CPU ${bare.stormCpuUsPerConnect} us/connect`],
-        ['(e) bare bpftrace | counter', `${perS(piped)} connects/s, ratio ${(piped.storm.perSecond / baseline).toFixed(3)}; bpftrace CPU ${cpuText(piped.cpu.bpftrace)}; storm CPU ${piped.stormCpuUsPerConnect} us/connect; counter CPU ${piped.lineCounter!.cpuS.toFixed(2)} s`],
-        ["  (e) lines for the storm", `${piped.lineCounter!.stormStarts} start (C or S) lines for ${piped.storm.connects} connects; ${piped.lineCounter!.lines.joined} C, ${piped.lineCounter!.lines.outcome} O lines in all; bpftrace "Lost" ${piped.lineCounter!.lines.lostEvents}`],
+        ['(d) bare bpftrace > /dev/null', `${perS(bare)} connects/s, ratio ${(bare.storm.perSecond / baseline).toFixed(3)}; bpftrace CPU ${cpuText(bare.cpu.bpftrace)}; drain helper CPU ${cpuText(bare.cpu.drainHelper)}; storm CPU ${bare.stormCpuUsPerConnect} us/connect`],
+        ['(e) bare bpftrace | counter', `${perS(piped)} connects/s, ratio ${(piped.storm.perSecond / baseline).toFixed(3)}; bpftrace CPU ${cpuText(piped.cpu.bpftrace)}; drain helper CPU ${cpuText(piped.cpu.drainHelper)}; storm CPU ${piped.stormCpuUsPerConnect} us/connect; counter CPU ${piped.lineCounter!.cpuS.toFixed(2)} s`],
+        ["  (e) lines for the storm", `${piped.lineCounter!.stormStarts} starts (drained connects or S lines) for ${piped.storm.connects} connects; ${piped.lineCounter!.lines.joined} drained, ${piped.lineCounter!.lines.outcome} O lines in all; bpftrace "Lost" ${piped.lineCounter!.lines.lostEvents}`],
       );
     }
     const noisy = rounds.some((r) => [r.a, r.b, r.c].some((p) => p.otherCpuS > 0.05 * SECONDS)) || before.busy > 0.1;
@@ -241,10 +244,10 @@ async function main(): Promise<void> {
       },
       lost: { stream: b.counts.lost, stderr: b.stopped.summary, nothingLost },
       diagnostics: {
-        cpuDuringB: { agent: b.cpu.agent, bpftrace: b.cpu.bpftrace, storm: { userS: b.storm.cpuUserS, sysS: b.storm.cpuSysS } },
+        cpuDuringB: { agent: b.cpu.agent, bpftrace: b.cpu.bpftrace, drainHelper: b.cpu.drainHelper ?? null, storm: { userS: b.storm.cpuUserS, sysS: b.storm.cpuSysS } },
         cpuAfterB: b.drainCpu,
-        bareDevNull: bare && { ...phaseJson(bare), ratio: round(bare.storm.perSecond / baseline), bpftraceCpu: bare.cpu.bpftrace },
-        barePipe: piped && { ...phaseJson(piped), ratio: round(piped.storm.perSecond / baseline), bpftraceCpu: piped.cpu.bpftrace, counter: piped.lineCounter },
+        bareDevNull: bare && { ...phaseJson(bare), ratio: round(bare.storm.perSecond / baseline), bpftraceCpu: bare.cpu.bpftrace, drainHelperCpu: bare.cpu.drainHelper ?? null },
+        barePipe: piped && { ...phaseJson(piped), ratio: round(piped.storm.perSecond / baseline), bpftraceCpu: piped.cpu.bpftrace, drainHelperCpu: piped.cpu.drainHelper ?? null, counter: piped.lineCounter },
         otherBpftrace: others,
       },
       pass,

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs everything srctrace needs on Debian/Ubuntu (as root) and builds it.
 # Idempotent: packages already present and an up-to-date build are skipped.
-#   scripts/setup.sh          runtime: bpftrace, iproute2, node deps, build
-#   scripts/setup.sh --test   also what the test suite needs (gcc, chromium)
+#   scripts/setup.sh          runtime: bpftrace, iproute2, util-linux, gcc and
+#                             libc6-dev (to build the drain helper), node deps, build
+#   scripts/setup.sh --test   also what the test suite needs (chromium)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want=(bpftrace iproute2 util-linux)
-[ "${1:-}" = "--test" ] && want+=(gcc libc6-dev chromium)
+want=(bpftrace iproute2 util-linux gcc libc6-dev)
+[ "${1:-}" = "--test" ] && want+=(chromium)
 
 missing=()
 for p in "${want[@]}"; do
@@ -36,7 +37,7 @@ fi
 
 # Rebuild when any source is newer than the build stamp.
 stamp=dist/.build-stamp
-if [ ! -f "$stamp" ] || [ -n "$(find agent ui/src ui/index.html bpf package.json -newer "$stamp" -print -quit 2>/dev/null)" ]; then
+if [ ! -f "$stamp" ] || [ ! -x dist/native/srctrace-drain ] || [ -n "$(find agent ui/src ui/index.html bpf package.json -newer "$stamp" -print -quit 2>/dev/null)" ]; then
   npm run build --silent
   touch "$stamp"
 fi

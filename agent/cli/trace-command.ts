@@ -1,7 +1,9 @@
 // `srctrace [trace]` and `srctrace ui`: preflight, then run the pipeline until
 // Ctrl-C, SIGTERM, --duration or a probe failure; bpftrace is stopped on every path.
 import { Tracer, type TraceSummary } from '../pipeline/tracer.js';
+import { programFor } from '../pipeline/program.js';
 import { chooseBackend } from '../probes/backend.js';
+import { requireDrainHelper, usesMapDrain } from '../probes/map-drain.js';
 import { ensureTracefs, findBpftrace, requireBtf, requireRoot } from '../probes/preflight.js';
 import { applyTracerScheduling } from '../probes/sched.js';
 import type { Sink } from '../sinks/sink.js';
@@ -22,6 +24,7 @@ export async function runTraceCommand(args: TraceArgs, version: string, extra?: 
   // Batch wake-ups, keep up under saturation (see sched.ts).
   applyTracerScheduling();
   const backend = chooseBackend(args.backend);
+  if (usesMapDrain(programFor(backend))) requireDrainHelper();
   const format = resolveFormat(args.format, args.output, process.stdout.isTTY === true);
   const out = await openOutput(args.output);
   const more = extra ? await extra(backend) : { sinks: [] };

@@ -70,6 +70,8 @@ export class Correlator {
   /** Closed from SYN_SENT with no socket error: the errno is in connect()'s return, if anywhere. */
   private readonly closedQuietly = new Map<string, Held<{ start: StartEvent; end: OutcomeEvent }>>();
   private heldErrors: Held<ConnectErrorEvent>[] = [];
+  /** Sockets with a held error, so finishing an attempt checks them only when there may be one. */
+  private readonly heldSockets = new Set<string>();
   /** Latest kernel timestamp seen, the clock for pruning recentStarts. */
   private newestTs = 0;
   readonly stats: CorrelatorStats = { unmatchedOutcomes: 0, lostOutcomes: 0, evicted: 0, mergedErrors: 0 };
@@ -171,9 +173,12 @@ export class Correlator {
       out.push({ via: 'syscall', error: ev, outcome: outcomeForErrno(ev.errno), errno: ev.errno });
       return out;
     }
-    // Its start is on a line not read yet (another CPU's buffer, a busy agent):
-    // when the kernel says one exists, wait for it much longer than for an unknown.
+    // Its start is on a line not read yet (another CPU's buffer, a busy agent,
+    // or a connect the drain helper has not handed over yet, which is the
+    // usual case: connect() returns before the next drain): when the kernel
+    // says one exists, wait for it much longer than for an unknown.
     this.heldErrors.push({ ev, deadline: now + (ev.synSent ? SYN_ERROR_HOLD_NS : this.holdNs) });
+    this.heldSockets.add(ev.sk);
     return out;
   }
 
@@ -187,7 +192,7 @@ export class Correlator {
         if (h.deadline > now) { still.push(h); continue; }
         out.push({ via: 'syscall', error: h.ev, outcome: outcomeForErrno(h.ev.errno), errno: h.ev.errno });
       }
-      this.heldErrors = still;
+      this.setHeld(still);
     }
     for (const [key, h] of this.closedQuietly) {
       if (h.deadline > now) continue;
@@ -240,7 +245,13 @@ export class Correlator {
   }
 
   private finish(start: StartEvent, end: OutcomeEvent, now: number, out: Attempt[]): void {
+    // Its connect() error may have arrived first: it completes this attempt, never a record of its own.
+    const error = this.heldSockets.has(start.sk) ? this.takeHeldError(start) : null;
     if (end.newState === 7 && end.skErr === 0) {
+      if (error) {
+        out.push({ via: 'socket', start, end, outcome: outcomeForErrno(error.errno), errno: error.errno, note: null });
+        return;
+      }
       this.closedQuietly.set(`${start.sk}/${start.ts}`, { ev: { start, end }, deadline: now + this.holdNs });
       return;
     }
@@ -249,6 +260,22 @@ export class Correlator {
       return;
     }
     out.push({ via: 'socket', start, end, outcome: outcomeForErrno(end.skErr), errno: end.skErr, note: null });
+  }
+
+  /** The held connect() error whose call covers this start (removed and counted as merged), if any. */
+  private takeHeldError(start: StartEvent): ConnectErrorEvent | null {
+    const i = this.heldErrors.findIndex((h) => h.ev.sk === start.sk && start.ts >= h.ev.enterTs && start.ts <= h.ev.ts);
+    if (i < 0) return null;
+    const [h] = this.heldErrors.splice(i, 1);
+    this.setHeld(this.heldErrors);
+    this.stats.mergedErrors++;
+    return h!.ev;
+  }
+
+  private setHeld(held: Held<ConnectErrorEvent>[]): void {
+    this.heldErrors = held;
+    this.heldSockets.clear();
+    for (const h of held) this.heldSockets.add(h.ev.sk);
   }
 
   /** True if the error belongs to an attempt that reached SYN_SENT (then it is merged, not a record). */

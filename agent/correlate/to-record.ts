@@ -22,13 +22,21 @@ export function wallClock(
 ): (monoNs: number) => string {
   let offsetMs = 0;
   let measuredAt = -Infinity;
+  // A storm makes dozens of records per millisecond: format each millisecond once.
+  let lastMs = NaN;
+  let lastIso = '';
   return (ns) => {
     const wall = nowMs();
     if (wall - measuredAt > 10_000 || wall < measuredAt) {
       offsetMs = wall - monoNs() / 1e6;
       measuredAt = wall;
     }
-    return new Date(Math.round(ns / 1e6 + offsetMs)).toISOString();
+    const ms = Math.round(ns / 1e6 + offsetMs);
+    if (ms !== lastMs) {
+      lastMs = ms;
+      lastIso = new Date(ms).toISOString();
+    }
+    return lastIso;
   };
 }
 

@@ -58,7 +58,11 @@ export function decodeSockaddr(b: Uint8Array): { family: 4 | 6; addr: string; po
 const wordCache = new Map<string, { addr: string; family: 4 | 6 }>();
 
 /** The tracepoint's 16-byte address field as two little-endian u64 hex words -> plain address and family. */
+// Source and destination alternate, so the last two decodings are checked first.
+const recent: { w0: string; w1: string; hit: { addr: string; family: 4 | 6 } }[] = [];
+
 export function addrFromWords(w0: string, w1: string): { addr: string; family: 4 | 6 } {
+  for (const r of recent) if (r.w0 === w0 && r.w1 === w1) return r.hit;
   const key = w0 + w1;
   let hit = wordCache.get(key);
   if (!hit) {
@@ -66,5 +70,7 @@ export function addrFromWords(w0: string, w1: string): { addr: string; family: 4
     if (wordCache.size >= 4096) wordCache.clear();
     wordCache.set(key, hit);
   }
+  recent.unshift({ w0, w1, hit });
+  if (recent.length > 2) recent.pop();
   return hit;
 }

@@ -9,7 +9,13 @@ const cache = new Map<string, Uint8Array>();
 const CACHE_MAX = 4096;
 
 /** Two 16-digit hex words (little-endian u64s) -> comm bytes up to the first NUL. */
+let last0 = '';
+let last1 = '';
+let lastBytes: Uint8Array = new Uint8Array(0);
+
 export function commBytesFromWords(word0: string, word1: string): Uint8Array {
+  // Consecutive lines mostly carry the same name: compare before building a key.
+  if (word0 === last0 && word1 === last1) return lastBytes;
   const key = word0 + word1;
   let bytes = cache.get(key);
   if (bytes === undefined) {
@@ -17,6 +23,9 @@ export function commBytesFromWords(word0: string, word1: string): Uint8Array {
     if (cache.size >= CACHE_MAX) cache.clear();
     cache.set(key, bytes);
   }
+  last0 = word0;
+  last1 = word1;
+  lastBytes = bytes;
   return bytes;
 }
 

@@ -73,8 +73,11 @@ function startFrom(f: string[]): StartEvent | null {
   if (familyOf(f[7]!) === null) return null;
   const s = addrFromWords(f[8]!, f[9]!);
   const d = addrFromWords(f[10]!, f[11]!);
+  // Spelled out rather than spreading task(): this runs for every connect.
   return {
-    kind: 'start', ts: Number(f[0]), sk: f[1]!, ...task(f, 2, 14, 15), netns: Number(f[6]),
+    kind: 'start', ts: Number(f[0]), sk: f[1]!,
+    pid: Number(f[2]), tid: Number(f[3]), ppid: Number(f[4]), uid: Number(f[5]),
+    startNs: Number(f[14]), commBytes: commBytesFromWords(f[15]!, f[16]!), netns: Number(f[6]),
     family: d.family, saddr: s.addr, daddr: d.addr, sport: 0, dport: Number(f[12]), bound: (Number(f[13]) & 4) !== 0,
   };
 }
@@ -106,6 +109,9 @@ export function decodeLine(line: string): ProbeEvent {
   if (lost) return { kind: 'lost', count: Number(lost[1]) };
   if (ATTACHING.test(line)) return { kind: 'info', text: line };
   if (line.startsWith('@pend[')) return decodePending(line);
+  // bpftrace dumps every map left at exit; @done's entries are printed by
+  // srctrace-drain, which empties the map after bpftrace has exited.
+  if (line.startsWith('@done[')) return { kind: 'info', text: '' };
   const counted = LINES.exec(line);
   if (counted) return { kind: 'line-count', count: Number(counted[1]) };
 

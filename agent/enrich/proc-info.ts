@@ -15,17 +15,21 @@ const readProc: ProcReader = (path) => readFileSync(path, 'latin1');
 export class ProcInfo {
   private readonly cache = new Map<string, string | null>();
   private readonly fromExec = new Map<string, string>();
+  private last: { pid: number; startNs: number; value: string | null } = { pid: -1, startNs: -1, value: null };
 
   constructor(private readonly read: ProcReader = readProc, private readonly maxEntries = 65_536) {}
 
   /** The command line of `pid` if it is still the process that started at `startNs`, else null. */
   cmdline(pid: number, startNs: number): string | null {
+    // A storm asks about the same process over and over: skip building the key.
+    if (pid === this.last.pid && startNs === this.last.startNs && this.last.value !== null) return this.last.value;
     const key = `${pid}/${startNs}`;
     let value = this.cache.get(key);
     if (value === undefined) {
       value = this.lookup(pid, startNs);
       remember(this.cache, key, value, this.maxEntries);
     }
+    this.last = { pid, startNs, value };
     // A miss (process gone) is cached too, but the exec() capture may arrive
     // later from another CPU's buffer, so it is consulted on every call.
     return value ?? this.fromExec.get(key) ?? null;

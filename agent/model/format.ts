@@ -7,6 +7,45 @@ export function toNdjsonLine(record: SrcRecord): string {
   return JSON.stringify(record);
 }
 
+/**
+ * The same line for a record the agent built itself (toRecord: exactly the
+ * contract's fields, in its order), much faster for connection records.
+ */
+export function agentNdjsonLine(record: SrcRecord): string {
+  return record.type === 'connection' ? connectionJson(record) : JSON.stringify(record);
+}
+
+const str = (v: string | null): string => (v === null ? 'null' : JSON.stringify(v));
+const num = (v: number | null): string => (v === null || !Number.isFinite(v) ? 'null' : `${v}`);
+
+/**
+ * JSON.stringify(record) for a connection record made by toRecord, byte for
+ * byte (same keys, same order; other fields would be dropped), written out
+ * field by field: a connect storm makes
+ * tens of thousands per second, and the generic walk was the agent's biggest
+ * single cost after garbage collection. Strings still go through
+ * JSON.stringify, so escaping is exactly the standard one.
+ */
+function connectionJson(r: ConnectionRecord): string {
+  return `{"type":"connection","ts":${str(r.ts)},${taskJson(r)},"proto":${str(r.proto)},"family":${num(r.family)},"saddr":${str(r.saddr)},"sport":${num(r.sport)},"daddr":${str(r.daddr)},"dport":${num(r.dport)},"outcome":${str(r.outcome)},"errno":${num(r.errno)},"error":${str(r.error)},"latencyMs":${num(r.latencyMs)},"sourceReason":${str(r.sourceReason)},"dev":${str(r.dev)},"gateway":${str(r.gateway)},"stateRaw":${num(r.stateRaw)}}`;
+}
+
+// The task's fields (pid through netns) repeat from one record to the next in
+// a storm, and the command line is the longest string to escape: reuse the
+// last fragment while they are the same.
+let lastTask: Pick<ConnectionRecord, 'pid' | 'tid' | 'ppid' | 'uid' | 'comm' | 'commHex' | 'cmdline' | 'netns'> | null = null;
+let lastTaskJson = '';
+
+function taskJson(r: ConnectionRecord): string {
+  const t = lastTask;
+  if (t && t.pid === r.pid && t.tid === r.tid && t.ppid === r.ppid && t.uid === r.uid && t.comm === r.comm && t.commHex === r.commHex && t.cmdline === r.cmdline && t.netns === r.netns) {
+    return lastTaskJson;
+  }
+  lastTask = { pid: r.pid, tid: r.tid, ppid: r.ppid, uid: r.uid, comm: r.comm, commHex: r.commHex, cmdline: r.cmdline, netns: r.netns };
+  lastTaskJson = `"pid":${num(r.pid)},"tid":${num(r.tid)},"ppid":${num(r.ppid)},"uid":${num(r.uid)},"comm":${str(r.comm)},"commHex":${str(r.commHex)},"cmdline":${str(r.cmdline)},"netns":${num(r.netns)}`;
+  return lastTaskJson;
+}
+
 /** CSV header line for connection records. */
 export const CSV_HEADER = CONNECTION_FIELDS.join(',');
 

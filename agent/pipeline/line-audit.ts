@@ -28,6 +28,11 @@ export class LineAudit {
     if (isCountedLine(line)) this.received++;
   }
 
+  /** A connect the drain helper took out of @done (counted in @lines like a C line). */
+  onCounted(): void {
+    this.received++;
+  }
+
   /**
    * bpftrace said "Lost N events": already reported as kernel loss, so the
    * audit counts them as accounted for (they may include non-connection

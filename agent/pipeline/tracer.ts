@@ -5,9 +5,12 @@ import { createWriteStream } from 'node:fs';
 import { Correlator, type Attempt } from '../correlate/correlator.js';
 import { toRecord, wallClock } from '../correlate/to-record.js';
 import { decodeLine } from '../decode/decode-line.js';
+import { decodeFrame, FRAME_BYTES, frameToLine } from '../decode/joined-frame.js';
 import { ProcInfo } from '../enrich/proc-info.js';
+import type { MalformedEvent } from '../decode/events.js';
 import type { ProbeError } from '../errors.js';
 import type { Backend, SrcRecord } from '../model/record.js';
+import { drainHelperPath, usesMapDrain } from '../probes/map-drain.js';
 import { Supervisor } from '../probes/supervisor.js';
 import type { Sink } from '../sinks/sink.js';
 import { makeFilter, type RecordFilter } from './filter.js';
@@ -21,6 +24,8 @@ export interface TraceOptions {
   sinks: Sink[];
   /** Program text override (tests use this to run a replay or a broken script). */
   program?: string;
+  /** srctrace-drain to run beside a program that stores connects in @done (default: the built one). */
+  drainHelper?: string;
   supervisor?: { maxRestarts?: number; baseDelayMs?: number };
 }
 
@@ -45,7 +50,7 @@ export class Tracer {
   private readonly keep: (r: SrcRecord) => boolean;
   private readonly supervisor: Supervisor;
   private ticker: NodeJS.Timeout | null = null;
-  /** SRCTRACE_RAW_LOG=FILE keeps every bpftrace line, for bug reports. */
+  /** SRCTRACE_RAW_LOG=FILE keeps every bpftrace line (and drained connect, as a C line), for bug reports. */
   private readonly rawLog = process.env.SRCTRACE_RAW_LOG ? createWriteStream(process.env.SRCTRACE_RAW_LOG) : null;
   private malformedPending = 0;
   private malformedExample = '';
@@ -54,9 +59,11 @@ export class Tracer {
 
   constructor(private readonly opts: TraceOptions) {
     this.keep = makeFilter(opts.filter);
+    const program = opts.program ?? programFor(opts.backend);
     this.supervisor = new Supervisor({
       bpftrace: opts.bpftrace,
-      program: opts.program ?? programFor(opts.backend),
+      program,
+      drain: usesMapDrain(program) ? { helper: opts.drainHelper ?? drainHelperPath(), onFrames: (buf, n) => this.onFrames(buf, n) } : undefined,
       onLine: (line) => this.onLine(line),
       ...opts.supervisor,
       onRestarting: ({ attempt, exit, delayMs }) =>
@@ -133,10 +140,7 @@ export class Tracer {
         this.emit({ type: 'lost', ts: this.isoTime(now), count: ev.count, where: 'kernel', detail: 'bpftrace perf buffer overflowed; raise BPFTRACE_PERF_RB_PAGES or trace less' });
         break;
       case 'malformed':
-        this.summary.malformedLines++;
-        this.summary.lostAgent++;
-        this.malformedPending++;
-        if (!this.malformedExample) this.malformedExample = `${ev.reason} (line: ${JSON.stringify(ev.line.slice(0, 120))})`;
+        this.onMalformed(ev);
         break;
       case 'ready':
         // Each bpftrace run starts its @lines count from zero; judge what the last run printed.
@@ -147,11 +151,34 @@ export class Tracer {
     }
   }
 
+  /** Connects the drain helper took out of @done: the same as C lines, in binary (public for replays). */
+  onFrames(buf: Buffer, count: number): void {
+    const now = mono();
+    for (let i = 0; i < count; i++) {
+      this.rawLog?.write(`${frameToLine(buf, i * FRAME_BYTES)}\n`);
+      this.audit.onCounted();
+      const ev = decodeFrame(buf, i * FRAME_BYTES);
+      if (ev.kind === 'joined') {
+        this.proc.cmdline(ev.start.pid, ev.start.startNs);
+        this.emitAttempts(this.correlator.onJoined(ev.start, ev.outcome, now));
+      } else {
+        this.onMalformed(ev);
+      }
+    }
+  }
+
   /** Lines the probes printed that never reached us: kernel loss, reported at once. */
   private countUnread(missing: number): void {
     if (missing <= 0) return;
     this.summary.lostKernel += missing;
     this.emit({ type: 'lost', ts: this.isoTime(mono()), count: missing, where: 'kernel', detail: 'the probes printed connection lines that never reached srctrace (bpftrace reported no loss); those connects are missing or lack their outcome' });
+  }
+
+  private onMalformed(ev: MalformedEvent): void {
+    this.summary.malformedLines++;
+    this.summary.lostAgent++;
+    this.malformedPending++;
+    if (!this.malformedExample) this.malformedExample = `${ev.reason} (line: ${JSON.stringify(ev.line.slice(0, 120))})`;
   }
 
   private tick(now: number): void {

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { execa, type ResultPromise } from 'execa';
 import { LineSplitter } from './line-splitter.js';
+import { MapDrain, type MapDrainOptions } from './map-drain.js';
 import { batchPrefix } from './sched.js';
 
 export interface BpftraceProcessOptions {
@@ -12,6 +13,8 @@ export interface BpftraceProcessOptions {
   program: string;
   onLine: (line: string) => void;
   env?: Record<string, string>;
+  /** The program stores connects in @done: run this srctrace-drain beside it. */
+  drain?: Omit<MapDrainOptions, 'pid'>;
 }
 
 export interface ExitInfo {
@@ -26,10 +29,18 @@ const NOISE = [/couldn't set RLIMIT_MEMLOCK/, /WARNING: Addrspace/, /^\s*~+\s*$/
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
 
 export class BpftraceProcess {
+  /** bpftrace and its drain helper (if any) have exited, and everything they printed was passed on. */
   readonly exited: Promise<ExitInfo>;
+  /**
+   * Resolves when the probes are attached (READY) and, with a drain helper,
+   * the helper holds the map; rejects if either fails first (exited says why).
+   */
+  readonly ready: Promise<void>;
   private readonly child: ResultPromise;
   private stderrTail: string[] = [];
   private stopping = false;
+  private drain: MapDrain | null = null;
+  private drainFailure = '';
 
   constructor(opts: BpftraceProcessOptions) {
     // Default line buffering: a connection shows up as soon as it completes.
@@ -52,7 +63,21 @@ export class BpftraceProcess {
       stripFinalNewline: false,
       forceKillAfterDelay: 3000,
     });
-    const lines = new LineSplitter(opts.onLine);
+    let onReady: () => void = () => {};
+    let onNotReady: (e: Error) => void = () => {};
+    this.ready = new Promise((resolve, reject) => {
+      onReady = resolve;
+      onNotReady = reject;
+    });
+    this.ready.catch(() => {});
+    let sawReady = false;
+    const lines = new LineSplitter((line) => {
+      if (!sawReady && line.startsWith('READY ')) {
+        sawReady = true;
+        this.startDrain(opts).then(onReady, onNotReady);
+      }
+      opts.onLine(line);
+    });
     this.child.stdout!.setEncoding('latin1');
     this.child.stdout!.on('data', (chunk: string) => lines.push(chunk));
     this.child.stderr!.setEncoding('utf8');
@@ -62,11 +87,39 @@ export class BpftraceProcess {
       if (this.stderrTail.length > 40) this.stderrTail.shift();
     });
     this.child.stderr!.on('data', (c: string) => errLines.push(c));
-    this.exited = this.child.then((r) => {
+    this.exited = this.child.then(async (r) => {
       lines.end();
       errLines.end();
-      return { exitCode: r.exitCode ?? null, signal: r.signal ?? null, stderr: this.stderrTail.join('\n') };
+      if (!sawReady) onNotReady(new Error('bpftrace exited before READY'));
+      // bpftrace is gone; the helper still holds @done: its last drain comes now.
+      const drained = this.drain ? await this.drain.stop() : null;
+      if (drained && (drained.exitCode !== 0 || drained.stderr) && !this.drainFailure) {
+        this.drainFailure = `srctrace-drain: exit code ${drained.exitCode ?? '-'}${drained.signal ? `, ${drained.signal}` : ''}${drained.stderr ? `: ${drained.stderr}` : ''}`;
+      }
+      const stderr = [...this.stderrTail, ...(this.drainFailure ? [this.drainFailure] : [])].join('\n');
+      return { exitCode: r.exitCode ?? null, signal: r.signal ?? null, stderr };
     });
+  }
+
+  /** After READY: the drain helper, if the program needs one; resolves once it holds the map. */
+  private async startDrain(opts: BpftraceProcessOptions): Promise<void> {
+    if (!opts.drain || this.child.pid === undefined) return;
+    const drain = new MapDrain({ ...opts.drain, pid: this.child.pid });
+    this.drain = drain;
+    // A helper that dies while bpftrace runs would let @done fill up unseen:
+    // stop bpftrace too, so the supervisor restarts both (and reports the gap).
+    void drain.exited.then((e) => {
+      if (drain.isStopping || this.stopping) return;
+      this.drainFailure = `srctrace-drain exited while tracing (exit code ${e.exitCode ?? '-'}${e.signal ? `, ${e.signal}` : ''})${e.stderr ? `: ${e.stderr}` : ''}`;
+      void this.stop();
+    });
+    try {
+      await drain.ready;
+    } catch (err) {
+      this.drainFailure = (err as Error).message;
+      void this.stop();
+      throw err;
+    }
   }
 
   get pid(): number | undefined {

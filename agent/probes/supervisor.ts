@@ -2,7 +2,7 @@
 // exponential back-off and the gap is reported; a probe that cannot start (or
 // keeps dying) ends the run with a ProbeError.
 import { ProbeError } from '../errors.js';
-import { BpftraceProcess, type ExitInfo } from './bpftrace-process.js';
+import { BpftraceProcess, type BpftraceProcessOptions, type ExitInfo } from './bpftrace-process.js';
 
 export interface SupervisorOptions {
   bpftrace: string;
@@ -17,6 +17,8 @@ export interface SupervisorOptions {
   /** Runs this long without dying resets the restart budget. */
   stableMs?: number;
   env?: Record<string, string>;
+  /** Passed to each bpftrace (see BpftraceProcessOptions.drain). */
+  drain?: BpftraceProcessOptions['drain'];
   monoNow?: () => number;
 }
 
@@ -34,7 +36,7 @@ export class Supervisor {
     this.done = new Promise((r) => (this.finish = r));
   }
 
-  /** Starts bpftrace; resolves once its probes are attached (the READY line). */
+  /** Starts bpftrace; resolves once its probes are attached (the READY line) and its drain helper runs. */
   async start(): Promise<void> {
     const exit = await this.launch();
     if (exit) {
@@ -69,12 +71,12 @@ export class Supervisor {
         bpftrace: this.opts.bpftrace,
         program: this.opts.program,
         env: this.opts.env,
-        onLine: (line) => {
-          if (!ready && line.startsWith('READY ')) this.readyResolve?.();
-          this.opts.onLine(line);
-        },
+        drain: this.opts.drain,
+        onLine: this.opts.onLine,
       });
       this.proc = proc;
+      // READY, and the drain helper holding its map; a failure shows up as the exit below.
+      proc.ready.then(() => this.readyResolve?.(), () => {});
       const timer = setTimeout(() => {
         void proc.stop(1000);
       }, timeoutMs);

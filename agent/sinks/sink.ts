@@ -9,7 +9,7 @@ export interface Sink {
 
 /** Minimal writable the text sinks need (process.stdout, a file stream, a test buffer). */
 export interface TextOut {
-  write(chunk: string): boolean;
+  write(chunk: string | Uint8Array): boolean;
   once(event: 'drain', cb: () => void): unknown;
   end?(cb?: () => void): unknown;
 }

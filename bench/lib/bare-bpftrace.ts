@@ -1,10 +1,13 @@
-// The probe program alone, without the agent: bpftrace with its output either
-// thrown away (> /dev/null, as `cat bpf/... | bpftrace - > /dev/null`) or piped
-// into this process, which only counts lines. Same environment as the agent's
-// bpftrace, and under setpriv --pdeathsig KILL so it cannot outlive us.
+// The probe program alone, without the agent: bpftrace (and, for a program
+// that stores connects in @done, the drain helper beside it) with its output
+// either thrown away (> /dev/null) or piped into this process, which only
+// counts lines and frames. Same environment as the agent's bpftrace, and under
+// setpriv --pdeathsig KILL so it cannot outlive us.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { FRAME_BYTES } from '../../agent/decode/joined-frame.js';
+import { drainHelperPath, usesMapDrain } from '../../agent/probes/map-drain.js';
 import { batchPrefix, TRACER_NICE } from '../../agent/probes/sched.js';
 
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
@@ -13,6 +16,8 @@ export interface LineCounts { joined: number; start: number; outcome: number; co
 
 export class BareBpftrace {
   private readonly child: ChildProcess;
+  private helper: ChildProcess | null = null;
+  private readonly usesDrain: boolean;
   private stderr = '';
   private readonly exited: Promise<void>;
   private gone = false;
@@ -22,6 +27,7 @@ export class BareBpftrace {
   readonly startsByPid = new Map<number, number>();
 
   constructor(bpftrace: string, program: string, readonly output: 'devnull' | 'pipe') {
+    this.usesDrain = usesMapDrain(program);
     // Scheduled like srctrace's own bpftrace (SCHED_BATCH at nice -5, see agent/probes/sched.ts), for a fair comparison.
     const sched = batchPrefix();
     const cmd = [...sched, ...(sched.length ? ['nice', '-n', String(TRACER_NICE)] : []), bpftrace, '-'];
@@ -50,6 +56,11 @@ export class BareBpftrace {
    * and its set of perf_event/bpf fds has not changed for a second.
    */
   async ready(timeoutMs = 90_000): Promise<void> {
+    await this.attached(timeoutMs);
+    if (this.usesDrain) await this.startHelper();
+  }
+
+  private async attached(timeoutMs: number): Promise<void> {
     const until = Date.now() + timeoutMs;
     let last = '';
     let since = Date.now();
@@ -71,11 +82,52 @@ export class BareBpftrace {
     throw new Error(`bpftrace did not attach within ${timeoutMs} ms: ${this.stderr.trim()}`);
   }
 
+  /** The drain helper's pid (0 when the program needs none or it is not started yet). */
+  get helperPid(): number {
+    return this.helper?.pid ?? 0;
+  }
+
   async stop(graceMs = 30_000): Promise<void> {
     this.child.kill('SIGINT');
     const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
     await this.exited;
     clearTimeout(timer);
+    const helper = this.helper;
+    if (helper && helper.exitCode === null) {
+      // Its last drain, then it exits (end of stdin).
+      const gone = new Promise((r) => helper.once('exit', r));
+      helper.stdin!.end();
+      await gone;
+    }
+  }
+
+  /** Beside a program that stores connects in @done: the drain helper, as srctrace runs it. */
+  private startHelper(): Promise<void> {
+    const sched = batchPrefix();
+    const cmd = [...sched, ...(sched.length ? ['nice', '-n', String(TRACER_NICE)] : []), drainHelperPath(), '--pid', String(this.pid), '--parent-pid', String(process.pid)];
+    const helper = spawn(cmd[0]!, cmd.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.helper = helper;
+    return new Promise((resolve, reject) => {
+      let hello = false;
+      let rest = Buffer.alloc(0);
+      helper.once('exit', (code) => hello || reject(new Error(`srctrace-drain exited (${code}) before it held the map`)));
+      helper.stdout!.on('data', (c: Buffer) => {
+        if (!hello) {
+          hello = true;
+          c = c.subarray('DRAINING\n'.length);
+          resolve();
+        }
+        if (this.output !== 'pipe') return;
+        const buf = rest.length ? Buffer.concat([rest, c]) : c;
+        const whole = buf.length - (buf.length % FRAME_BYTES);
+        for (let o = 0; o < whole; o += FRAME_BYTES) {
+          this.lines.joined++;
+          const pid = buf.readInt32LE(o + 16); // the frame's pid word (decode/joined-frame.ts)
+          this.startsByPid.set(pid, (this.startsByPid.get(pid) ?? 0) + 1);
+        }
+        rest = Buffer.from(buf.subarray(whole));
+      });
+    });
   }
 
   private bpfFds(): string {

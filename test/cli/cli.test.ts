@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { CLI, ROOT } from '../helpers/srctrace.js';
 
 const FAKE = join(import.meta.dirname, '..', 'fixtures', 'fake-bpftrace.sh');
+// The tracepoint program is drained by a helper; fake bpftrace has no map to drain.
+const FAKE_DRAIN = join(import.meta.dirname, '..', 'fixtures', 'fake-drain.sh');
 const CAPTURE = join(import.meta.dirname, '..', 'fixtures', 'captures', 'loopback-hostile-names.txt');
 const isRoot = process.getuid?.() === 0;
 
@@ -82,6 +84,13 @@ describe.skipIf(!isRoot)('preflight errors say what to do (needs root to get pas
     expect(r.exitCode).toBe(1);
   });
 
+  it('drain helper not built: says how to build it, exit 1', async () => {
+    const r = await run(['-f', 'ndjson', '--backend', 'tracepoint'], { SRCTRACE_BPFTRACE: FAKE, SRCTRACE_DRAIN_HELPER: '/nonexistent/srctrace-drain' });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/the helper \/nonexistent\/srctrace-drain is missing: build it with "scripts\/setup.sh"/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
   it('bpftrace that cannot attach: its error, exit 1, nothing left running', async () => {
     const pidfile = join(mkdtempSync(join(tmpdir(), 'srctrace-cli-')), 'pids');
     writeFileSync(pidfile, '');
@@ -97,12 +106,12 @@ describe.skipIf(!isRoot)('no bpftrace outlives srctrace', () => {
     const pidfile = join(mkdtempSync(join(tmpdir(), 'srctrace-cli-')), 'pids');
     writeFileSync(pidfile, '');
     const proc = execa(CLI[0]!, [...CLI.slice(1), '-f', 'ndjson'], {
-      cwd: ROOT, reject: false, env: { SRCTRACE_BPFTRACE: FAKE, FAKE_CAPTURE: CAPTURE, FAKE_PIDFILE: pidfile }, stdin: 'ignore',
+      cwd: ROOT, reject: false, env: { SRCTRACE_BPFTRACE: FAKE, SRCTRACE_DRAIN_HELPER: FAKE_DRAIN, FAKE_CAPTURE: CAPTURE, FAKE_PIDFILE: pidfile }, stdin: 'ignore',
     });
     let out = '';
     proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
     while (!out.includes('"state":"started"')) await new Promise((r) => setTimeout(r, 50));
-    expect(alive(pidfile)).toHaveLength(1);
+    expect(alive(pidfile)).toHaveLength(2); // bpftrace and the drain helper
     proc.kill(signal);
     const r = await proc;
     expect(r.exitCode).toBe(0);
@@ -115,20 +124,21 @@ describe.skipIf(!isRoot)('no bpftrace outlives srctrace', () => {
     const pidfile = join(mkdtempSync(join(tmpdir(), 'srctrace-cli-')), 'pids');
     writeFileSync(pidfile, '');
     const proc = execa(CLI[0]!, [...CLI.slice(1), '-f', 'ndjson'], {
-      cwd: ROOT, reject: false, env: { SRCTRACE_BPFTRACE: FAKE, FAKE_PIDFILE: pidfile }, stdin: 'ignore',
+      cwd: ROOT, reject: false, env: { SRCTRACE_BPFTRACE: FAKE, SRCTRACE_DRAIN_HELPER: FAKE_DRAIN, FAKE_PIDFILE: pidfile }, stdin: 'ignore',
     });
     let out = '';
     proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
     while (!out.includes('"state":"started"')) await new Promise((r) => setTimeout(r, 50));
     proc.kill('SIGKILL');
     await proc;
+    expect(readFileSync(pidfile, 'utf8').trim().split('\n')).toHaveLength(2);
     const deadline = Date.now() + 5000;
     while (alive(pidfile).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(alive(pidfile)).toEqual([]);
   });
 
   it('--duration ends the run by itself with a summary', async () => {
-    const r = await run(['-f', 'csv', '--duration', '1'], { SRCTRACE_BPFTRACE: FAKE, FAKE_CAPTURE: CAPTURE });
+    const r = await run(['-f', 'csv', '--duration', '1'], { SRCTRACE_BPFTRACE: FAKE, SRCTRACE_DRAIN_HELPER: FAKE_DRAIN, FAKE_CAPTURE: CAPTURE });
     expect(r.exitCode).toBe(0);
     // Hostile names hold newlines inside quoted cells: count rows by their leading timestamp.
     const lines = r.stdout.trim().split('\n');

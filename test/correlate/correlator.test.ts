@@ -268,4 +268,27 @@ describe('Correlator: connect() errors that say whether their call reached SYN_S
     expect(c.tick(1e12 + 29e9)).toEqual([]);
     expect(c.tick(1e12 + 31e9).map(view)).toEqual([{ via: 'syscall', tid: 101, daddr: '198.18.99.1', outcome: 'refused', errno: 111 }]);
   });
+
+  it('errors that arrive before their joined connects (drained later, socket reused meanwhile) each complete their own attempt', () => {
+    // A loop of blocking connects to a closed port on one recycled socket: each
+    // connect() error is read at once, the joined connects only at the next
+    // drain, all together. Five attempts, two of them closed with no socket
+    // error (the errno is only in connect()'s return).
+    const c = new Correlator({ holdNs: HOLD });
+    const now = 1e12;
+    const sk = 'ffff0004';
+    const errs = [0, 1, 2, 3, 4].map((i) => cerr(sk, 10_000 * i, 10_000 * i + 900, i % 2 ? 110 : 111, { synSent: true, tid: 200 + i }));
+    for (const e of errs) expect(c.onConnectError(e, now)).toEqual([]);
+    const out: Attempt[] = [];
+    for (let i = 0; i < 5; i++) {
+      const quiet = i === 1 || i === 3;
+      out.push(...c.onJoined(start(sk, 10_000 * i + 100, { tid: 200 + i }), outcome(sk, 10_000 * i + 800, 7, 40000 + i, quiet ? 0 : 111), now + 50e6));
+    }
+    out.push(...c.tick(now + 100e6), ...c.tick(now + 60e9));
+    expect(out.map(view).sort(byTidPort)).toEqual([0, 1, 2, 3, 4].map((i) => ({
+      via: 'socket', tid: 200 + i, saddr: '192.0.2.1', daddr: '198.18.1.1', sport: 40000 + i,
+      outcome: i === 1 || i === 3 ? 'timeout' : 'refused', errno: i === 1 || i === 3 ? 110 : 111,
+    })));
+    expect(c.stats.mergedErrors).toBe(5);
+  });
 });

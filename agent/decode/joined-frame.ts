@@ -1,0 +1,140 @@
+// The drain helper's binary frames (agent/native/srctrace-drain.c) -> joined
+// events. One frame is one @done map entry exactly as the kernel stores it:
+// key (sk, ts) then 23 u64 values, little-endian, 200 bytes. It carries the
+// same fields as a C line (decode-line.ts), without the text: at tens of
+// thousands of connects per second, splitting and parsing 25 text fields was
+// the agent's largest cost. Repeated values (task name, addresses, device,
+// socket) are decoded once and shared; shared byte arrays must not be changed.
+import { ipv6ToString, normaliseAddr } from './addr.js';
+import type { JoinedEvent, MalformedEvent, RouteInfo } from './events.js';
+
+export const FRAME_BYTES = 200;
+
+// Byte offsets within a frame (word index * 8), in the order of the @done tuple
+// in bpf/srctrace-tracepoint.bt.
+const W = (i: number) => i * 8;
+const SK = W(0), TS = W(1), PID = W(2), TID = W(3), PPID = W(4), UID = W(5), NETNS = W(6), FAMILY = W(7);
+const SADDR = W(8), DADDR = W(10), DPORT = W(12), USERLOCKS = W(13), START = W(14), COMM = W(15);
+const OTS = W(17), NEWSTATE = W(18), SPORT = W(19), SKERR = W(20), DEV = W(21), GW = W(23);
+
+const u64 = (b: Buffer, o: number) => b.readUInt32LE(o) + b.readUInt32LE(o + 4) * 0x1_0000_0000;
+
+// Caches: a storm repeats few values (one task name, a few addresses), and
+// socket addresses recycle. Each is keyed by numbers read from the frame, so
+// a hit allocates nothing; a full cache starts over.
+const MAX = 4096;
+const NO_ROUTE: RouteInfo = { devBytes: null, gateway: null };
+
+const skCache = new Map<number, { hi: number; text: string }>();
+
+/** The socket address as `%llx` prints it (the form every text line uses). */
+function sk(b: Buffer, o: number): string {
+  const lo = b.readUInt32LE(o);
+  const hi = b.readUInt32LE(o + 4);
+  const hit = skCache.get(lo);
+  if (hit && hit.hi === hi) return hit.text;
+  const text = hi === 0 ? lo.toString(16) : hi.toString(16) + lo.toString(16).padStart(8, '0');
+  if (skCache.size >= MAX) skCache.clear();
+  skCache.set(lo, { hi, text });
+  return text;
+}
+
+type Addr = { addr: string; family: 4 | 6 };
+const v4Cache = new Map<number, Addr>();
+const v6Cache = new Map<string, Addr>();
+
+/** 16 address bytes in network order (the tracepoint's saddr_v6 layout) -> plain address. */
+function addr(b: Buffer, o: number): Addr {
+  // IPv4 sockets (and IPv4-mapped peers): ::ffff:a.b.c.d, keyed by the IPv4 word.
+  if (b.readUInt32LE(o) === 0 && b.readUInt32LE(o + 4) === 0 && b.readUInt32LE(o + 8) === 0xffff0000) {
+    const v4 = b.readUInt32LE(o + 12);
+    let hit = v4Cache.get(v4);
+    if (!hit) {
+      hit = { addr: `${b[o + 12]}.${b[o + 13]}.${b[o + 14]}.${b[o + 15]}`, family: 4 };
+      if (v4Cache.size >= MAX) v4Cache.clear();
+      v4Cache.set(v4, hit);
+    }
+    return hit;
+  }
+  const key = b.toString('latin1', o, o + 16);
+  let hit = v6Cache.get(key);
+  if (!hit) {
+    hit = normaliseAddr(ipv6ToString(new Uint8Array(b.subarray(o, o + 16))));
+    if (v6Cache.size >= MAX) v6Cache.clear();
+    v6Cache.set(key, hit);
+  }
+  return hit;
+}
+
+const nameCache = new Map<string, Uint8Array>();
+type LastName = { w: number[]; bytes: Uint8Array };
+const lastComm: LastName = { w: [-1, -1, -1, -1], bytes: new Uint8Array(0) };
+const lastDev: LastName = { w: [-1, -1, -1, -1], bytes: new Uint8Array(0) };
+
+/** A NUL-padded 16-byte name (task or device) -> its bytes up to the first NUL; `last` remembers one. */
+function name(b: Buffer, o: number, lastName: LastName): Uint8Array {
+  const w = lastName.w;
+  const w0 = b.readUInt32LE(o), w1 = b.readUInt32LE(o + 4), w2 = b.readUInt32LE(o + 8), w3 = b.readUInt32LE(o + 12);
+  if (w0 === w[0] && w1 === w[1] && w2 === w[2] && w3 === w[3]) return lastName.bytes;
+  let n = 0;
+  while (n < 16 && b[o + n] !== 0) n++;
+  const key = b.toString('latin1', o, o + n);
+  let bytes = nameCache.get(key);
+  if (!bytes) {
+    bytes = new Uint8Array(b.subarray(o, o + n));
+    if (nameCache.size >= MAX) nameCache.clear();
+    nameCache.set(key, bytes);
+  }
+  lastName.w = [w0, w1, w2, w3];
+  lastName.bytes = bytes;
+  return bytes;
+}
+
+function isZero(b: Buffer, o: number, words: number): boolean {
+  for (let i = 0; i < words * 8; i += 4) if (b.readUInt32LE(o + i) !== 0) return false;
+  return true;
+}
+
+function route(b: Buffer, o: number): RouteInfo {
+  if (isZero(b, o + DEV, 2)) return NO_ROUTE;
+  const gw = isZero(b, o + GW, 2) ? null : addr(b, o + GW).addr;
+  return { devBytes: name(b, o + DEV, lastDev), gateway: gw === '0.0.0.0' || gw === '::' ? null : gw };
+}
+
+/** The frame at byte offset `o` of `b` (which must hold FRAME_BYTES from there). */
+export function decodeFrame(b: Buffer, o = 0): JoinedEvent | MalformedEvent {
+  const family = b.readInt32LE(o + FAMILY);
+  if (family !== 2 && family !== 10) {
+    return { kind: 'malformed', line: `frame ${b.toString('hex', o, o + 64)}...`, reason: `drained connect has family ${family}, neither AF_INET nor AF_INET6` };
+  }
+  const socket = sk(b, o + SK);
+  const d = addr(b, o + DADDR);
+  return {
+    kind: 'joined',
+    start: {
+      kind: 'start', ts: u64(b, o + TS), sk: socket,
+      pid: b.readInt32LE(o + PID), tid: b.readInt32LE(o + TID), ppid: b.readInt32LE(o + PPID), uid: b.readUInt32LE(o + UID),
+      startNs: u64(b, o + START), commBytes: name(b, o + COMM, lastComm), netns: b.readUInt32LE(o + NETNS),
+      family: d.family, saddr: addr(b, o + SADDR).addr, daddr: d.addr, sport: 0, dport: b.readInt32LE(o + DPORT),
+      bound: (b.readInt32LE(o + USERLOCKS) & 4) !== 0,
+    },
+    outcome: {
+      kind: 'outcome', ts: u64(b, o + OTS), sk: socket, newState: b.readInt32LE(o + NEWSTATE), sport: b.readInt32LE(o + SPORT),
+      skErr: b.readInt32LE(o + SKERR), route: route(b, o),
+    },
+  };
+}
+
+/**
+ * The frame as the C line the helper prints with --text (and decode-line.ts
+ * reads): for SRCTRACE_RAW_LOG, so a bug report's log replays as text.
+ */
+export function frameToLine(b: Buffer, o = 0): string {
+  const dec = (at: number) => b.readBigUInt64LE(o + at).toString();
+  const int = (at: number) => String(b.readInt32LE(o + at));
+  const uint = (at: number) => String(b.readUInt32LE(o + at));
+  const word = (at: number) => b.readBigUInt64LE(o + at).toString(16).padStart(16, '0');
+  return ['C', dec(TS), b.readBigUInt64LE(o + SK).toString(16), int(PID), int(TID), int(PPID), uint(UID), uint(NETNS), int(FAMILY),
+    word(SADDR), word(SADDR + 8), word(DADDR), word(DADDR + 8), int(DPORT), int(USERLOCKS), dec(START), word(COMM), word(COMM + 8),
+    dec(OTS), int(NEWSTATE), int(SPORT), int(SKERR), word(DEV), word(DEV + 8), word(GW), word(GW + 8)].join(' ');
+}

@@ -1,0 +1,140 @@
+// Runs srctrace-drain (agent/native/srctrace-drain.c) beside a bpftrace whose
+// program stores finished connects in the map @done instead of printing them:
+// the helper empties that map with batch syscalls every DRAIN_INTERVAL_MS and
+// writes each entry as a binary frame (decode/joined-frame.ts), so no connect
+// costs a perf-buffer wake-up or a text line.
+// The helper holds its own fd to the map, so once it is ready bpftrace may
+// exit (or die) without losing an entry: stop() makes it drain one last time.
+import { accessSync, constants } from 'node:fs';
+import { join } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { SrctraceError } from '../errors.js';
+import type { ExitInfo } from './bpftrace-process.js';
+import { repoRoot } from './backend.js';
+import { FRAME_BYTES } from '../decode/joined-frame.js';
+
+/** The map the tracepoint program stores joined connects in (bpftrace names it AT_done). */
+export const DRAIN_MAP = 'done';
+
+/**
+ * Often enough that a connection shows up live, rarely enough that an idle
+ * host costs little (a drain walks every bucket of the 65,536-entry map).
+ */
+export const DRAIN_INTERVAL_MS = 50;
+
+const HELLO = Buffer.from('DRAINING\n');
+
+export class DrainHelperMissingError extends SrctraceError {}
+
+/** Whether a program stores connects for the helper (the tracepoint set does). */
+export function usesMapDrain(program: string): boolean {
+  return program.includes(`@${DRAIN_MAP}[`);
+}
+
+/** $SRCTRACE_DRAIN_HELPER (tests point it at a stand-in), else the built helper. */
+export function drainHelperPath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.SRCTRACE_DRAIN_HELPER ?? join(repoRoot(), 'dist', 'native', 'srctrace-drain');
+}
+
+export function requireDrainHelper(path = drainHelperPath()): void {
+  try {
+    accessSync(path, constants.X_OK);
+  } catch {
+    throw new DrainHelperMissingError(`the helper ${path} is missing: build it with "scripts/setup.sh" (or "npm run build:native", which needs gcc and libc6-dev)`);
+  }
+}
+
+export interface MapDrainOptions {
+  helper: string;
+  /** The bpftrace whose @done map to drain. */
+  pid: number;
+  /** Called with `count` whole frames at the start of `buf` (valid during the call only). */
+  onFrames: (buf: Buffer, count: number) => void;
+  intervalMs?: number;
+  /** Extra helper flags (tests: --no-batch). */
+  args?: string[];
+}
+
+export class MapDrain {
+  /** Resolves once the helper holds the map; rejects if it exits first. */
+  readonly ready: Promise<void>;
+  readonly exited: Promise<ExitInfo>;
+  private readonly child: ResultPromise;
+  private stderr = '';
+  private protocolError = '';
+  private stopping = false;
+
+  constructor(opts: MapDrainOptions) {
+    this.child = execa(opts.helper, ['--pid', String(opts.pid), '--parent-pid', String(process.pid), '--map', DRAIN_MAP, '--interval-ms', String(opts.intervalMs ?? DRAIN_INTERVAL_MS), ...(opts.args ?? [])], {
+      stdin: 'pipe',
+      buffer: false,
+      reject: false,
+      cleanup: true,
+      forceKillAfterDelay: 3000,
+    });
+    this.child.stdin?.on('error', () => {}); // it may be gone already when we close its stdin
+    let markReady: () => void = () => {};
+    let holding = false;
+    // "DRAINING\n" once the helper holds the map, then whole frames; a pipe
+    // read can end mid-frame, so the tail waits for the next chunk.
+    let rest: Buffer = Buffer.alloc(0);
+    this.child.stdout!.on('data', (chunk: Buffer) => {
+      let buf = rest.length ? Buffer.concat([rest, chunk]) : chunk;
+      if (!holding) {
+        if (buf.length < HELLO.length) {
+          rest = buf;
+          return;
+        }
+        if (!buf.subarray(0, HELLO.length).equals(HELLO)) {
+          this.protocolError = `srctrace-drain printed ${JSON.stringify(buf.toString('latin1', 0, 40))} instead of ${JSON.stringify(HELLO.toString())}`;
+          this.child.kill('SIGTERM');
+          rest = Buffer.alloc(0);
+          return;
+        }
+        holding = true;
+        markReady();
+        buf = buf.subarray(HELLO.length);
+      }
+      const whole = buf.length - (buf.length % FRAME_BYTES);
+      if (whole > 0) opts.onFrames(buf, whole / FRAME_BYTES);
+      rest = whole === buf.length ? Buffer.alloc(0) : Buffer.from(buf.subarray(whole));
+    });
+    this.child.stderr!.setEncoding('utf8');
+    this.child.stderr!.on('data', (c: string) => (this.stderr = (this.stderr + c).slice(-4000)));
+    // Every frame must be handed on before exited settles (the caller judges
+    // what is missing right after), so wait for the end of stdout too.
+    const stdoutDone = new Promise<void>((r) => {
+      this.child.stdout!.once('end', r);
+      this.child.stdout!.once('close', r);
+    });
+    this.exited = Promise.all([this.child, stdoutDone]).then(([r]) => {
+      const cut = rest.length ? [`output ended inside a frame (${rest.length} of ${FRAME_BYTES} bytes)`] : [];
+      const stderr = [this.stderr.trim(), this.protocolError, ...cut].filter(Boolean).join('; ');
+      return { exitCode: r.exitCode ?? null, signal: r.signal ?? null, stderr };
+    });
+    this.ready = new Promise((resolve, reject) => {
+      markReady = resolve;
+      void this.exited.then((e) => {
+        if (!holding) reject(new Error(`srctrace-drain exited before it held the map (exit code ${e.exitCode ?? '-'}${e.signal ? `, ${e.signal}` : ''}): ${e.stderr || 'no message'}`));
+      });
+    });
+    // Only reached as a rejection when nobody awaited ready (e.g. stopped early).
+    this.ready.catch(() => {});
+  }
+
+  get isStopping(): boolean {
+    return this.stopping;
+  }
+
+  /** End of stdin: the helper drains once more (everything bpftrace stored) and exits. */
+  async stop(graceMs = 10_000): Promise<ExitInfo> {
+    this.stopping = true;
+    this.child.stdin?.end();
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
