@@ -27,9 +27,10 @@ import { programFor } from '../agent/pipeline/program.js';
 import type { Backend } from '../agent/model/record.js';
 import { BareBpftrace } from './lib/bare-bpftrace.js';
 import { countNdjson } from './lib/ndjson-count.js';
-import { childNamed, cpuDelta, machineBusy, machineCpu, otherBpftrace, processCpu, round, type CpuDelta } from './lib/proc-cpu.js';
+import { cpuDelta, machineBusy, machineCpu, otherBpftrace, processCpu, round, type CpuDelta } from './lib/proc-cpu.js';
 import { ensureBuilt, SrctraceRun } from './lib/srctrace-run.js';
 import { compileStorm, runStorm, type StormResult } from './lib/storm.js';
+import { childNamed } from '../test/helpers/proc.js';
 
 const TARGET_RATIO = 0.85;
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));

@@ -111,13 +111,13 @@ export class BpftraceProcess {
     void drain.exited.then((e) => {
       if (drain.isStopping || this.stopping) return;
       this.drainFailure = `srctrace-drain exited while tracing (exit code ${e.exitCode ?? '-'}${e.signal ? `, ${e.signal}` : ''})${e.stderr ? `: ${e.stderr}` : ''}`;
-      void this.stop();
+      void this.terminate(); // not stop(): this exit is a failure to report, not one we asked for
     });
     try {
       await drain.ready;
     } catch (err) {
       this.drainFailure = (err as Error).message;
-      void this.stop();
+      void this.terminate();
       throw err;
     }
   }
@@ -133,6 +133,10 @@ export class BpftraceProcess {
   /** SIGINT lets bpftrace run END and flush; SIGKILL follows if it lingers. */
   async stop(graceMs = 3000): Promise<ExitInfo> {
     this.stopping = true;
+    return this.terminate(graceMs);
+  }
+
+  private async terminate(graceMs = 3000): Promise<ExitInfo> {
     this.child.kill('SIGINT');
     const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
     try {

@@ -63,18 +63,3 @@ export function round(x: number, digits = 3): number {
   return Math.round(x * k) / k;
 }
 
-/** The pid of `parent`'s child called `comm` (e.g. the agent's srctrace-drain), or 0. */
-export function childNamed(parent: number, comm: string): number {
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (name === comm && ppid === parent) return Number(d);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return 0;
-}

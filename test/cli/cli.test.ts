@@ -137,6 +137,19 @@ describe.skipIf(!isRoot)('no bpftrace outlives srctrace', () => {
     expect(alive(pidfile)).toEqual([]);
   });
 
+  it('a drain helper that dies while tracing restarts bpftrace with it, and says why', async () => {
+    const proc = execa(CLI[0]!, [...CLI.slice(1), '-f', 'ndjson'], {
+      cwd: ROOT, reject: false, env: { SRCTRACE_BPFTRACE: FAKE, SRCTRACE_DRAIN_HELPER: FAKE_DRAIN, FAKE_DRAIN_MODE: 'die' }, stdin: 'ignore',
+    });
+    let out = '';
+    proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    const deadline = Date.now() + 20_000;
+    while (!out.includes('"state":"restarting"') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    proc.kill('SIGINT');
+    await proc;
+    expect(out).toMatch(/"state":"restarting","backend":"tracepoint","detail":"bpftrace exited \(code 0: srctrace-drain exited while tracing \(exit code 3\): srctrace-drain: fake failure\); restart 1 in \d+ ms"/);
+  });
+
   it('--duration ends the run by itself with a summary', async () => {
     const r = await run(['-f', 'csv', '--duration', '1'], { SRCTRACE_BPFTRACE: FAKE, SRCTRACE_DRAIN_HELPER: FAKE_DRAIN, FAKE_CAPTURE: CAPTURE });
     expect(r.exitCode).toBe(0);

@@ -130,7 +130,7 @@ describe.skipIf(!isRoot)('srctrace-drain with a real BPF map', () => {
     await parent;
     const deadline = Date.now() + 5000;
     while (alive(helperPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(alive(helperPid), (() => { try { return readFileSync(`/proc/${helperPid}/stat`, "latin1"); } catch { return "gone"; } })()).toBe(false);
+    expect(alive(helperPid)).toBe(false);
     await execa('pkill', ['-f', '^sleep 600$'], { reject: false });
     await bt.stop();
   }, 60_000);
