@@ -1,9 +1,12 @@
-// Counts connection lines that the probes printed but the agent never read.
+// Counts connection lines the probes printed, and joined connects they stored
+// for the drain helper, that the agent never read.
 //
 // bpftrace 0.17 reports perf-buffer overflow as "Lost N events", but bursts of
-// output were seen to go missing without that line. The tracepoint program
-// keeps its own count (@lines, printed every second and at exit); comparing it
-// with the lines read here turns any such gap into counted kernel loss.
+// output were seen to go missing without that line, and a connect stored in a
+// full @done map is lost without a word. The tracepoint program keeps its own
+// count (@lines, printed every second and at exit); comparing it with the
+// lines and frames read here turns any such gap into counted kernel loss.
+// Drained connects arrive within a drain interval (50 ms), well inside the lag.
 // Lines from other CPUs' buffers can trail a snapshot (bpftrace reads the count
 // when it gets to the print, not when the probes ran), so a snapshot is only
 // judged two snapshots (two seconds) later, and the last one once bpftrace has
