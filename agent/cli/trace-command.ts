@@ -3,6 +3,7 @@
 import { Tracer, type TraceSummary } from '../pipeline/tracer.js';
 import { programFor } from '../pipeline/program.js';
 import { chooseBackend } from '../probes/backend.js';
+import { quietFlags } from '../probes/bpftrace-process.js';
 import { requireDrainHelper, usesMapDrain } from '../probes/map-drain.js';
 import { ensureTracefs, findBpftrace, requireBtf, requireRoot } from '../probes/preflight.js';
 import { applyTracerScheduling } from '../probes/sched.js';
@@ -31,6 +32,7 @@ export async function runTraceCommand(args: TraceArgs, version: string, extra?: 
   const tracer = new Tracer({
     backend,
     bpftrace: bpf.path,
+    bpftraceArgs: quietFlags(bpf.version),
     filter: { pids: args.pids, comms: args.comms },
     sinks: [makeSink(format, out), ...more.sinks],
   });

@@ -20,6 +20,8 @@ import { programFor } from './program.js';
 export interface TraceOptions {
   backend: Backend;
   bpftrace: string;
+  /** bpftrace flags before the program (quietFlags() of its version). */
+  bpftraceArgs?: string[];
   filter: RecordFilter;
   sinks: Sink[];
   /** Program text override (tests use this to run a replay or a broken script). */
@@ -62,6 +64,7 @@ export class Tracer {
     const program = opts.program ?? programFor(opts.backend);
     this.supervisor = new Supervisor({
       bpftrace: opts.bpftrace,
+      args: opts.bpftraceArgs,
       program,
       drain: usesMapDrain(program) ? { helper: opts.drainHelper ?? drainHelperPath(), onFrames: (buf, n) => this.onFrames(buf, n) } : undefined,
       onLine: (line) => this.onLine(line),

@@ -11,10 +11,24 @@ export interface BpftraceProcessOptions {
   bpftrace: string;
   /** The whole program, fed on stdin. */
   program: string;
+  /** Flags before the program (see quietFlags()). */
+  args?: string[];
   onLine: (line: string) => void;
   env?: Record<string, string>;
   /** The program stores connects in @done: run this srctrace-drain beside it. */
   drain?: Omit<MapDrainOptions, 'pid'>;
+}
+
+/**
+ * bpftrace 0.20 and later print a warning block on stdout (mixed into the
+ * program's output) whenever a map update or delete fails at run time, e.g.
+ * when @pend is full and starts fall back to S lines. --no-warnings stops
+ * that (and the compile warnings the agent filters anyway). Passed from 0.17,
+ * where it was checked to exist; 0.14-0.16 print no such run-time warnings.
+ */
+export function quietFlags(version: string): string[] {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  return major > 0 || minor >= 17 ? ['--no-warnings'] : [];
 }
 
 export interface ExitInfo {
@@ -45,7 +59,7 @@ export class BpftraceProcess {
   constructor(opts: BpftraceProcessOptions) {
     // Default line buffering: a connection shows up as soon as it completes.
     // setpriv, then chrt (SCHED_BATCH, see sched.ts), then bpftrace: each execs the next, one pid.
-    const cmd = [...batchPrefix(), opts.bpftrace, '-'];
+    const cmd = [...batchPrefix(), opts.bpftrace, ...(opts.args ?? []), '-'];
     const [file, argv] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', '--', ...cmd]] : [cmd[0]!, cmd.slice(1)];
     this.child = execa(file, argv, {
       input: opts.program,

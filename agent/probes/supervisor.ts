@@ -17,6 +17,8 @@ export interface SupervisorOptions {
   /** Runs this long without dying resets the restart budget. */
   stableMs?: number;
   env?: Record<string, string>;
+  /** bpftrace flags before the program. */
+  args?: string[];
   /** Passed to each bpftrace (see BpftraceProcessOptions.drain). */
   drain?: BpftraceProcessOptions['drain'];
   monoNow?: () => number;
@@ -71,6 +73,7 @@ export class Supervisor {
         bpftrace: this.opts.bpftrace,
         program: this.opts.program,
         env: this.opts.env,
+        args: this.opts.args,
         drain: this.opts.drain,
         onLine: this.opts.onLine,
       });

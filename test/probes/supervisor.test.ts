@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProbeError } from '../../agent/errors.js';
+import { quietFlags } from '../../agent/probes/bpftrace-process.js';
 import type { SrcRecord } from '../../agent/model/record.js';
 import { Tracer } from '../../agent/pipeline/tracer.js';
 
@@ -93,5 +94,15 @@ describe('Supervisor with a replayed capture', () => {
     expect(summary.lostAgent).toBe(2);
     const lost = records.filter((r) => r.type === 'lost' && r.where === 'agent');
     expect(lost.reduce((n, r) => n + (r.type === 'lost' ? r.count : 0), 0)).toBe(2);
+  });
+});
+
+describe('bpftrace flags by version', () => {
+  it('asks 0.17 and later for no warnings (0.20+ print run-time map warnings into the output), older ones for nothing', () => {
+    expect(quietFlags('0.14.1')).toEqual([]);
+    expect(quietFlags('0.16.0')).toEqual([]);
+    expect(quietFlags('0.17.0')).toEqual(['--no-warnings']);
+    expect(quietFlags('0.23.2')).toEqual(['--no-warnings']);
+    expect(quietFlags('1.0.0')).toEqual(['--no-warnings']);
   });
 });
