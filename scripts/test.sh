@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite from a fresh clone (as root): installs what the tests
-# need, then typecheck, lint and every test (privileged ones included).
+# need, then typecheck, lint and every test (privileged ones included), then
+# the end-to-end tests again with a second bpftrace release (Debian 13's 0.23,
+# from a chroot built once: scripts/bpftrace-compat.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
@@ -14,4 +16,7 @@ node -e '
   const r = JSON.parse(require("fs").readFileSync("test-artifacts/vitest.json", "utf8"));
   console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
 ' || true
-exit "$status"
+compat=0
+scripts/bpftrace-compat.sh || compat=$?
+[ "$status" -ne 0 ] && exit "$status"
+exit "$compat"
