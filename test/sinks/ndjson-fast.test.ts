@@ -9,18 +9,16 @@ import { Tracer } from '../../agent/pipeline/tracer.js';
 import { batchedWriter } from '../../agent/sinks/batched-writer.js';
 import type { TextOut } from '../../agent/sinks/sink.js';
 import { captureLines } from '../helpers/capture.js';
+import { hostileRecord } from '../helpers/sample-record.js';
 
-const base: ConnectionRecord = {
-  type: 'connection', ts: '2026-11-26T05:20:17.035Z', pid: 42, tid: 43, ppid: 1, uid: 0,
-  comm: 'curl', commHex: '6375726c', cmdline: 'curl -s http://192.0.2.1/', netns: 4026531833,
-  proto: 'tcp', family: 6, saddr: '2001:db8:53::1', sport: 40000, daddr: '2001:db8:1::1', dport: 8080,
-  outcome: 'refused', errno: 111, error: 'ECONNREFUSED', latencyMs: 0.2, sourceReason: 'route', dev: 'up"a', gateway: '2001:db8:a::1', stateRaw: 7,
-};
+// Plain strings here; the hostile ones come in the variants below.
+const base: ConnectionRecord = { ...hostileRecord, comm: 'curl', commHex: '6375726c', cmdline: 'curl -s http://192.0.2.1/', dev: 'eth0' };
 
 describe('connection records as NDJSON', () => {
   it('match JSON.stringify byte for byte, hostile strings and nulls included', () => {
     const variants: ConnectionRecord[] = [
       base,
+      hostileRecord,
       { ...base, comm: '\x1b[2J\n"\\\t\u2028\ufffd', commHex: '1b5b324a0a225c09', cmdline: null, saddr: null, sport: null, errno: null, error: null, latencyMs: null, sourceReason: null, dev: null, gateway: null, stateRaw: null },
       { ...base, cmdline: 'x\ud800y', latencyMs: Number.NaN, family: 4, saddr: '192.0.2.1', daddr: '198.51.100.1' },
       // The task fragment is reused while pid..netns repeat: each change alone, right after base, must show.
