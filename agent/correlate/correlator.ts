@@ -69,9 +69,8 @@ export class Correlator {
   private readonly earlyOutcomes = new Map<string, Held<OutcomeEvent>[]>();
   /** Closed from SYN_SENT with no socket error: the errno is in connect()'s return, if anywhere. */
   private readonly closedQuietly = new Map<string, Held<{ start: StartEvent; end: OutcomeEvent }>>();
-  private heldErrors: Held<ConnectErrorEvent>[] = [];
-  /** Sockets with a held error, so finishing an attempt checks them only when there may be one. */
-  private readonly heldSockets = new Set<string>();
+  /** connect() errors waiting for their start, by socket (finishing an attempt looks up its own). */
+  private readonly heldErrors = new Map<string, Held<ConnectErrorEvent>[]>();
   /** Latest kernel timestamp seen, the clock for pruning recentStarts. */
   private newestTs = 0;
   readonly stats: CorrelatorStats = { unmatchedOutcomes: 0, lostOutcomes: 0, evicted: 0, mergedErrors: 0 };
@@ -177,22 +176,25 @@ export class Correlator {
     // or a connect the drain helper has not handed over yet, which is the
     // usual case: connect() returns before the next drain): when the kernel
     // says one exists, wait for it much longer than for an unknown.
-    this.heldErrors.push({ ev, deadline: now + (ev.synSent ? SYN_ERROR_HOLD_NS : this.holdNs) });
-    this.heldSockets.add(ev.sk);
+    const held = { ev, deadline: now + (ev.synSent ? SYN_ERROR_HOLD_NS : this.holdNs) };
+    const list = this.heldErrors.get(ev.sk);
+    if (list) list.push(held);
+    else this.heldErrors.set(ev.sk, [held]);
     return out;
   }
 
   /** Release whatever has waited long enough for a partner. */
   tick(now: number): Attempt[] {
     const out: Attempt[] = [];
-    if (this.heldErrors.length > 0) {
+    for (const [sk, list] of this.heldErrors) {
       const still: Held<ConnectErrorEvent>[] = [];
-      for (const h of this.heldErrors) {
+      for (const h of list) {
         if (this.resolveError(h.ev, out)) continue;
         if (h.deadline > now) { still.push(h); continue; }
         out.push({ via: 'syscall', error: h.ev, outcome: outcomeForErrno(h.ev.errno), errno: h.ev.errno });
       }
-      this.setHeld(still);
+      if (still.length > 0) this.heldErrors.set(sk, still);
+      else this.heldErrors.delete(sk);
     }
     for (const [key, h] of this.closedQuietly) {
       if (h.deadline > now) continue;
@@ -246,7 +248,7 @@ export class Correlator {
 
   private finish(start: StartEvent, end: OutcomeEvent, now: number, out: Attempt[]): void {
     // Its connect() error may have arrived first: it completes this attempt, never a record of its own.
-    const error = this.heldSockets.has(start.sk) ? this.takeHeldError(start) : null;
+    const error = this.takeHeldError(start);
     if (end.newState === 7 && end.skErr === 0) {
       if (error) {
         out.push({ via: 'socket', start, end, outcome: outcomeForErrno(error.errno), errno: error.errno, note: null });
@@ -264,18 +266,13 @@ export class Correlator {
 
   /** The held connect() error whose call covers this start (removed and counted as merged), if any. */
   private takeHeldError(start: StartEvent): ConnectErrorEvent | null {
-    const i = this.heldErrors.findIndex((h) => h.ev.sk === start.sk && start.ts >= h.ev.enterTs && start.ts <= h.ev.ts);
+    const list = this.heldErrors.get(start.sk);
+    const i = list ? list.findIndex((h) => start.ts >= h.ev.enterTs && start.ts <= h.ev.ts) : -1;
     if (i < 0) return null;
-    const [h] = this.heldErrors.splice(i, 1);
-    this.setHeld(this.heldErrors);
+    const [h] = list!.splice(i, 1);
+    if (list!.length === 0) this.heldErrors.delete(start.sk);
     this.stats.mergedErrors++;
     return h!.ev;
-  }
-
-  private setHeld(held: Held<ConnectErrorEvent>[]): void {
-    this.heldErrors = held;
-    this.heldSockets.clear();
-    for (const h of held) this.heldSockets.add(h.ev.sk);
   }
 
   /** True if the error belongs to an attempt that reached SYN_SENT (then it is merged, not a record). */

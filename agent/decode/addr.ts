@@ -57,10 +57,10 @@ export function decodeSockaddr(b: Uint8Array): { family: 4 | 6; addr: string; po
 // once matters at tens of thousands of connects per second.
 const wordCache = new Map<string, { addr: string; family: 4 | 6 }>();
 
-/** The tracepoint's 16-byte address field as two little-endian u64 hex words -> plain address and family. */
 // Source and destination alternate, so the last two decodings are checked first.
 const recent: { w0: string; w1: string; hit: { addr: string; family: 4 | 6 } }[] = [];
 
+/** The tracepoint's 16-byte address field as two little-endian u64 hex words -> plain address and family. */
 export function addrFromWords(w0: string, w1: string): { addr: string; family: 4 | 6 } {
   for (const r of recent) if (r.w0 === w0 && r.w1 === w1) return r.hit;
   const key = w0 + w1;

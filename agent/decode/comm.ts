@@ -8,13 +8,13 @@ const utf8 = new TextDecoder('utf-8', { fatal: false });
 const cache = new Map<string, Uint8Array>();
 const CACHE_MAX = 4096;
 
-/** Two 16-digit hex words (little-endian u64s) -> comm bytes up to the first NUL. */
+// The name decoded last: consecutive lines mostly carry the same one.
 let last0 = '';
 let last1 = '';
 let lastBytes: Uint8Array = new Uint8Array(0);
 
+/** Two 16-digit hex words (little-endian u64s) -> comm bytes up to the first NUL. */
 export function commBytesFromWords(word0: string, word1: string): Uint8Array {
-  // Consecutive lines mostly carry the same name: compare before building a key.
   if (word0 === last0 && word1 === last1) return lastBytes;
   const key = word0 + word1;
   let bytes = cache.get(key);

@@ -126,8 +126,8 @@ export function decodeFrame(b: Buffer, o = 0): JoinedEvent | MalformedEvent {
 }
 
 /**
- * The frame as the C line the helper prints with --text (and decode-line.ts
- * reads): for SRCTRACE_RAW_LOG, so a bug report's log replays as text.
+ * The frame as the C line it replaces (the format decode-line.ts reads): for
+ * SRCTRACE_RAW_LOG, so a bug report's log replays as text.
  */
 export function frameToLine(b: Buffer, o = 0): string {
   const dec = (at: number) => b.readBigUInt64LE(o + at).toString();

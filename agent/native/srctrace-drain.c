@@ -22,16 +22,14 @@
  * per connect: the map entry as the kernel stores it (key: sk, ts; value: 23
  * u64, see V_* below), all little-endian (agent/decode/joined-frame.ts reads
  * it: binary, because parsing 25 text fields per connect was the agent's
- * largest cost). With --text, C lines instead, in the format
- * agent/decode/decode-line.ts reads (for debugging and captures):
- *  C ts sk pid tid ppid uid netns family s0 s1 d0 d1 dport userlocks start comm0 comm1 ots newstate sport sk_err dev0 dev1 gw0 gw1
+ * largest cost; SRCTRACE_RAW_LOG shows frames as the C lines they replace).
  * Entries of one drain come in outcome-time order.
  *
  * Stops (after one last drain) on end of stdin, SIGTERM or SIGINT; dies with
  * its parent (PR_SET_PDEATHSIG). Kernels without batch map operations (< 5.6)
  * are drained key by key instead (also forced by --no-batch, for tests).
  *
- *   srctrace-drain --pid PID [--parent-pid PID] [--map done] [--interval-ms 50] [--no-batch] [--text]
+ *   srctrace-drain --pid PID [--parent-pid PID] [--map done] [--interval-ms 50] [--no-batch]
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -119,7 +117,7 @@ static int find_map(int pid, const char *name, struct bpf_map_info *info_out) {
   return found;
 }
 
-/* ---- output: a hand-rolled formatter (printf per field was a third of our CPU) ---- */
+/* ---- output: frames, written in large blocks ---- */
 
 static char out[1 << 20];
 static size_t out_len;
@@ -135,66 +133,6 @@ static void flush_out(void) {
   out_len = 0;
 }
 
-static void put_char(char c) { out[out_len++] = c; }
-
-static void put_dec(uint64_t v) {
-  char tmp[24];
-  int n = 0;
-  do { tmp[n++] = (char)('0' + v % 10); v /= 10; } while (v);
-  while (n) out[out_len++] = tmp[--n];
-}
-
-static void put_sdec(int64_t v) {
-  if (v < 0) { put_char('-'); put_dec((uint64_t)0 - (uint64_t)v); }
-  else put_dec((uint64_t)v);
-}
-
-static const char HEX[] = "0123456789abcdef";
-
-static void put_hex16(uint64_t v) {
-  for (int i = 15; i >= 0; i--) out[out_len + (size_t)i] = HEX[v & 15], v >>= 4;
-  out_len += 16;
-}
-
-static void put_hex(uint64_t v) {
-  char tmp[16];
-  int n = 0;
-  do { tmp[n++] = HEX[v & 15]; v >>= 4; } while (v);
-  while (n) out[out_len++] = tmp[--n];
-}
-
-/* Same conversions as the printf the program used: %d for int fields, %u for unsigned ones. */
-static void put_line(const struct entry *e) {
-  const uint64_t *v = e->val;
-  if (out_len > sizeof out - 512) flush_out();
-  put_char('C'); put_char(' ');
-  put_dec(e->key[1]); put_char(' ');
-  put_hex(e->key[0]); put_char(' ');
-  put_sdec((int32_t)v[V_PID]); put_char(' ');
-  put_sdec((int32_t)v[V_TID]); put_char(' ');
-  put_sdec((int32_t)v[V_PPID]); put_char(' ');
-  put_dec((uint32_t)v[V_UID]); put_char(' ');
-  put_dec((uint32_t)v[V_NETNS]); put_char(' ');
-  put_sdec((int32_t)v[V_FAMILY]); put_char(' ');
-  put_hex16(v[V_S0]); put_char(' ');
-  put_hex16(v[V_S1]); put_char(' ');
-  put_hex16(v[V_D0]); put_char(' ');
-  put_hex16(v[V_D1]); put_char(' ');
-  put_sdec((int32_t)v[V_DPORT]); put_char(' ');
-  put_sdec((int32_t)v[V_USERLOCKS]); put_char(' ');
-  put_dec(v[V_START]); put_char(' ');
-  put_hex16(v[V_COMM0]); put_char(' ');
-  put_hex16(v[V_COMM1]); put_char(' ');
-  put_dec(v[V_OTS]); put_char(' ');
-  put_sdec((int32_t)v[V_NEWSTATE]); put_char(' ');
-  put_sdec((int32_t)v[V_SPORT]); put_char(' ');
-  put_sdec((int32_t)v[V_SKERR]); put_char(' ');
-  put_hex16(v[V_DEV0]); put_char(' ');
-  put_hex16(v[V_DEV1]); put_char(' ');
-  put_hex16(v[V_GW0]); put_char(' ');
-  put_hex16(v[V_GW1]); put_char('\n');
-}
-
 /* ---- draining ---- */
 
 static uint64_t keys[CHUNK][KEY_WORDS];
@@ -202,7 +140,6 @@ static uint64_t vals[CHUNK][VAL_WORDS];
 static struct entry *sweep;
 static size_t sweep_len, sweep_cap;
 static int use_batch = 1;
-static int text_output = 0;
 
 static void put_frame(const struct entry *e) {
   if (out_len > sizeof out - sizeof *e) flush_out();
@@ -298,19 +235,16 @@ static void drain(int fd) {
   if (!use_batch) take_one_by_one(fd);
   if (sweep_len == 0) return;
   qsort(sweep, sweep_len, sizeof *sweep, by_outcome_time);
-  for (size_t i = 0; i < sweep_len; i++) {
-    if (text_output) put_line(&sweep[i]);
-    else put_frame(&sweep[i]);
-  }
+  for (size_t i = 0; i < sweep_len; i++) put_frame(&sweep[i]);
   flush_out();
 }
 
 static void usage(FILE *to) {
   fputs("usage: srctrace-drain --pid PID [--parent-pid PID] [--map NAME] [--interval-ms N]\n"
-        "                      [--no-batch] [--text]\n"
-        "Prints (as 200-byte frames, or C lines with --text) and removes the finished\n"
-        "connects that srctrace's tracepoint program stores in the BPF map @NAME\n"
-        "(default: done) of bpftrace process PID.\n"
+        "                      [--no-batch]\n"
+        "Prints (as 200-byte frames) and removes the finished connects that srctrace's\n"
+        "tracepoint program stores in the BPF map @NAME (default: done) of bpftrace\n"
+        "process PID.\n"
         "Stops after a last drain on end of stdin, SIGTERM or SIGINT.\n", to);
 }
 
@@ -323,7 +257,6 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--interval-ms") && i + 1 < argc) interval_ms = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--parent-pid") && i + 1 < argc) parent = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--no-batch")) use_batch = 0;
-    else if (!strcmp(argv[i], "--text")) text_output = 1;
     else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(stdout); return 0; }
     else { usage(stderr); return 2; }
   }

@@ -7,7 +7,7 @@ import { toRecord, wallClock } from '../correlate/to-record.js';
 import { decodeLine } from '../decode/decode-line.js';
 import { decodeFrame, FRAME_BYTES, frameToLine } from '../decode/joined-frame.js';
 import { ProcInfo } from '../enrich/proc-info.js';
-import type { MalformedEvent } from '../decode/events.js';
+import type { JoinedEvent, MalformedEvent } from '../decode/events.js';
 import type { ProbeError } from '../errors.js';
 import type { Backend, SrcRecord } from '../model/record.js';
 import { drainHelperPath, usesMapDrain } from '../probes/map-drain.js';
@@ -124,8 +124,7 @@ export class Tracer {
         this.emitAttempts(this.correlator.onOutcome(ev, now));
         break;
       case 'joined':
-        this.proc.cmdline(ev.start.pid, ev.start.startNs);
-        this.emitAttempts(this.correlator.onJoined(ev.start, ev.outcome, now));
+        this.onJoined(ev, now);
         break;
       case 'connect-error':
         this.proc.cmdline(ev.pid, ev.startNs);
@@ -161,13 +160,15 @@ export class Tracer {
       this.rawLog?.write(`${frameToLine(buf, i * FRAME_BYTES)}\n`);
       this.audit.onCounted();
       const ev = decodeFrame(buf, i * FRAME_BYTES);
-      if (ev.kind === 'joined') {
-        this.proc.cmdline(ev.start.pid, ev.start.startNs);
-        this.emitAttempts(this.correlator.onJoined(ev.start, ev.outcome, now));
-      } else {
-        this.onMalformed(ev);
-      }
+      if (ev.kind === 'joined') this.onJoined(ev, now);
+      else this.onMalformed(ev);
     }
+  }
+
+  /** A connect joined in the kernel (C line or drained frame). */
+  private onJoined(ev: JoinedEvent, now: number): void {
+    this.proc.cmdline(ev.start.pid, ev.start.startNs); // read /proc now, in case the attempt is held
+    this.emitAttempts(this.correlator.onJoined(ev.start, ev.outcome, now));
   }
 
   /** Lines the probes printed that never reached us: kernel loss, reported at once. */

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { execa, type ResultPromise } from 'execa';
 import { LineSplitter } from './line-splitter.js';
-import { MapDrain, type MapDrainOptions } from './map-drain.js';
+import { howExited, MapDrain, type MapDrainOptions } from './map-drain.js';
 import { batchPrefix } from './sched.js';
 
 export interface BpftraceProcessOptions {
@@ -108,7 +108,7 @@ export class BpftraceProcess {
       // bpftrace is gone; the helper still holds @done: its last drain comes now.
       const drained = this.drain ? await this.drain.stop() : null;
       if (drained && (drained.exitCode !== 0 || drained.stderr) && !this.drainFailure) {
-        this.drainFailure = `srctrace-drain: exit code ${drained.exitCode ?? '-'}${drained.signal ? `, ${drained.signal}` : ''}${drained.stderr ? `: ${drained.stderr}` : ''}`;
+        this.drainFailure = `srctrace-drain exited ${howExited(drained)}`;
       }
       const stderr = [...this.stderrTail, ...(this.drainFailure ? [this.drainFailure] : [])].join('\n');
       return { exitCode: r.exitCode ?? null, signal: r.signal ?? null, stderr };
@@ -124,7 +124,7 @@ export class BpftraceProcess {
     // stop bpftrace too, so the supervisor restarts both (and reports the gap).
     void drain.exited.then((e) => {
       if (drain.isStopping || this.stopping) return;
-      this.drainFailure = `srctrace-drain exited while tracing (exit code ${e.exitCode ?? '-'}${e.signal ? `, ${e.signal}` : ''})${e.stderr ? `: ${e.stderr}` : ''}`;
+      this.drainFailure = `srctrace-drain exited while tracing ${howExited(e)}`;
       void this.terminate(); // not stop(): this exit is a failure to report, not one we asked for
     });
     try {

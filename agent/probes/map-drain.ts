@@ -24,6 +24,53 @@ export const DRAIN_INTERVAL_MS = 50;
 
 const HELLO = Buffer.from('DRAINING\n');
 
+/** How the helper ended, for messages: "(exit code 3): what it said". */
+export function howExited(e: ExitInfo): string {
+  return `(exit code ${e.exitCode ?? '-'}${e.signal ? `, ${e.signal}` : ''})${e.stderr ? `: ${e.stderr}` : ''}`;
+}
+
+/**
+ * The helper's stdout: "DRAINING\n" once it holds the map, then whole frames.
+ * A pipe read can end mid-frame, so the tail waits for the next chunk.
+ */
+export class FrameReader {
+  private rest: Buffer = Buffer.alloc(0);
+  private hello = false;
+  /** Set when the output did not start with the hello line. */
+  protocolError = '';
+
+  constructor(private readonly onHello: () => void, private readonly onFrames: (buf: Buffer, count: number) => void) {}
+
+  /** Bytes of a frame cut off by the end of the output so far. */
+  get partial(): number {
+    return this.hello ? this.rest.length : 0;
+  }
+
+  /** False once the output is not the helper's (nothing more is read then). */
+  push(chunk: Buffer): boolean {
+    if (this.protocolError) return false;
+    let buf = this.rest.length ? Buffer.concat([this.rest, chunk]) : chunk;
+    if (!this.hello) {
+      if (buf.length < HELLO.length) {
+        this.rest = buf;
+        return true;
+      }
+      if (!buf.subarray(0, HELLO.length).equals(HELLO)) {
+        this.protocolError = `srctrace-drain printed ${JSON.stringify(buf.toString('latin1', 0, 40))} instead of ${JSON.stringify(HELLO.toString())}`;
+        this.rest = Buffer.alloc(0);
+        return false;
+      }
+      this.hello = true;
+      this.onHello();
+      buf = buf.subarray(HELLO.length);
+    }
+    const whole = buf.length - (buf.length % FRAME_BYTES);
+    if (whole > 0) this.onFrames(buf, whole / FRAME_BYTES);
+    this.rest = whole === buf.length ? Buffer.alloc(0) : Buffer.from(buf.subarray(whole));
+    return true;
+  }
+}
+
 export class DrainHelperMissingError extends SrctraceError {}
 
 /** Whether a program stores connects for the helper (the tracepoint set does). */
@@ -61,7 +108,6 @@ export class MapDrain {
   readonly exited: Promise<ExitInfo>;
   private readonly child: ResultPromise;
   private stderr = '';
-  private protocolError = '';
   private stopping = false;
 
   constructor(opts: MapDrainOptions) {
@@ -75,29 +121,12 @@ export class MapDrain {
     this.child.stdin?.on('error', () => {}); // it may be gone already when we close its stdin
     let markReady: () => void = () => {};
     let holding = false;
-    // "DRAINING\n" once the helper holds the map, then whole frames; a pipe
-    // read can end mid-frame, so the tail waits for the next chunk.
-    let rest: Buffer = Buffer.alloc(0);
+    const reader = new FrameReader(() => {
+      holding = true;
+      markReady();
+    }, opts.onFrames);
     this.child.stdout!.on('data', (chunk: Buffer) => {
-      let buf = rest.length ? Buffer.concat([rest, chunk]) : chunk;
-      if (!holding) {
-        if (buf.length < HELLO.length) {
-          rest = buf;
-          return;
-        }
-        if (!buf.subarray(0, HELLO.length).equals(HELLO)) {
-          this.protocolError = `srctrace-drain printed ${JSON.stringify(buf.toString('latin1', 0, 40))} instead of ${JSON.stringify(HELLO.toString())}`;
-          this.child.kill('SIGTERM');
-          rest = Buffer.alloc(0);
-          return;
-        }
-        holding = true;
-        markReady();
-        buf = buf.subarray(HELLO.length);
-      }
-      const whole = buf.length - (buf.length % FRAME_BYTES);
-      if (whole > 0) opts.onFrames(buf, whole / FRAME_BYTES);
-      rest = whole === buf.length ? Buffer.alloc(0) : Buffer.from(buf.subarray(whole));
+      if (!reader.push(chunk)) this.child.kill('SIGTERM');
     });
     this.child.stderr!.setEncoding('utf8');
     this.child.stderr!.on('data', (c: string) => (this.stderr = (this.stderr + c).slice(-4000)));
@@ -108,14 +137,14 @@ export class MapDrain {
       this.child.stdout!.once('close', r);
     });
     this.exited = Promise.all([this.child, stdoutDone]).then(([r]) => {
-      const cut = rest.length ? [`output ended inside a frame (${rest.length} of ${FRAME_BYTES} bytes)`] : [];
-      const stderr = [this.stderr.trim(), this.protocolError, ...cut].filter(Boolean).join('; ');
+      const cut = reader.partial ? [`output ended inside a frame (${reader.partial} of ${FRAME_BYTES} bytes)`] : [];
+      const stderr = [this.stderr.trim(), reader.protocolError, ...cut].filter(Boolean).join('; ');
       return { exitCode: r.exitCode ?? null, signal: r.signal ?? null, stderr };
     });
     this.ready = new Promise((resolve, reject) => {
       markReady = resolve;
       void this.exited.then((e) => {
-        if (!holding) reject(new Error(`srctrace-drain exited before it held the map (exit code ${e.exitCode ?? '-'}${e.signal ? `, ${e.signal}` : ''}): ${e.stderr || 'no message'}`));
+        if (!holding) reject(new Error(`srctrace-drain exited before it held the map ${howExited(e)}`));
       });
     });
     // Only reached as a rejection when nobody awaited ready (e.g. stopped early).

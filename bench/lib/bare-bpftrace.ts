@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FRAME_BYTES } from '../../agent/decode/joined-frame.js';
-import { drainHelperPath, usesMapDrain } from '../../agent/probes/map-drain.js';
+import { drainHelperPath, FrameReader, usesMapDrain } from '../../agent/probes/map-drain.js';
 import { batchPrefix, TRACER_NICE } from '../../agent/probes/sched.js';
 
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
@@ -109,24 +109,19 @@ export class BareBpftrace {
     this.helper = helper;
     return new Promise((resolve, reject) => {
       let hello = false;
-      let rest = Buffer.alloc(0);
       helper.once('exit', (code) => hello || reject(new Error(`srctrace-drain exited (${code}) before it held the map`)));
-      helper.stdout!.on('data', (c: Buffer) => {
-        if (!hello) {
-          hello = true;
-          c = c.subarray('DRAINING\n'.length);
-          resolve();
-        }
+      const reader = new FrameReader(() => {
+        hello = true;
+        resolve();
+      }, (buf, count) => {
         if (this.output !== 'pipe') return;
-        const buf = rest.length ? Buffer.concat([rest, c]) : c;
-        const whole = buf.length - (buf.length % FRAME_BYTES);
-        for (let o = 0; o < whole; o += FRAME_BYTES) {
+        for (let o = 0; o < count * FRAME_BYTES; o += FRAME_BYTES) {
           this.lines.joined++;
           const pid = buf.readInt32LE(o + 16); // the frame's pid word (decode/joined-frame.ts)
           this.startsByPid.set(pid, (this.startsByPid.get(pid) ?? 0) + 1);
         }
-        rest = Buffer.from(buf.subarray(whole));
       });
+      helper.stdout!.on('data', (c: Buffer) => reader.push(c));
     });
   }
 
