@@ -4,14 +4,23 @@
 //   --lines   C lines (the same connects as text, as in test captures)
 //   --split   S/O line pairs (the fallback when the kernel's pending map is full)
 // Shaped like the real captures in test/fixtures/captures; socket addresses
-// recycle as the kernel's slab recycles sockets.
+// recycle as the kernel's slab recycles sockets. It runs the compiled agent
+// (dist/, rebuilt when stale) as the CLI does: tsx's transpiled code differs
+// (it wraps every closure in a naming helper, 5% of the time here).
 //
 //   node --import tsx bench/agent-throughput.ts [N] [--lines | --split]
 import { createWriteStream, readFileSync } from 'node:fs';
-import { FRAME_BYTES } from '../agent/decode/joined-frame.js';
-import { Tracer } from '../agent/pipeline/tracer.js';
-import { LineSplitter } from '../agent/probes/line-splitter.js';
-import { ndjsonSink } from '../agent/sinks/ndjson-sink.js';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureBuilt } from './lib/srctrace-run.js';
+
+const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
+ensureBuilt(root);
+const dist = (m: string) => new URL(`../dist/agent/${m}`, import.meta.url).href;
+const { FRAME_BYTES } = await import(dist('decode/joined-frame.js')) as typeof import('../agent/decode/joined-frame.js');
+const { Tracer } = await import(dist('pipeline/tracer.js')) as typeof import('../agent/pipeline/tracer.js');
+const { LineSplitter } = await import(dist('probes/line-splitter.js')) as typeof import('../agent/probes/line-splitter.js');
+const { ndjsonSink } = await import(dist('sinks/ndjson-sink.js')) as typeof import('../agent/sinks/ndjson-sink.js');
 
 const mode = process.argv.includes('--split') ? 'split' : process.argv.includes('--lines') ? 'lines' : 'frames';
 const N = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 200_000);

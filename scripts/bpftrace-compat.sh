@@ -6,7 +6,9 @@
 # /var/tmp. The wrapper mounts /proc, /sys and /dev into the chroot inside a
 # private mount namespace of its own, so no mount outlives bpftrace.
 #   scripts/bpftrace-compat.sh    (after scripts/setup.sh --test) end-to-end
-#                                 tests and the kprobe set's compile check
+#                                 tests (raw tracepoint program, and the lab
+#                                 test with the tracepoint one) and the kprobe
+#                                 set's compile check
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=/var/tmp/srctrace-bpftrace-trixie
@@ -38,10 +40,17 @@ fi
 
 mkdir -p test-artifacts
 status=0
-SRCTRACE_BPFTRACE="$wrapper" npx vitest run test/e2e test/probes/sched.test.ts \
+# This bpftrace can attach the raw tracepoint, so srctrace picks that program
+# by itself: every end-to-end test with it (SRCTRACE_TEST_BACKEND makes each
+# test check that it really ran), then the lab test with the stable
+# tracepoint program too, which Debian 12's run above covers in full.
+SRCTRACE_BPFTRACE="$wrapper" SRCTRACE_TEST_BACKEND=rawtracepoint npx vitest run test/e2e test/probes/sched.test.ts \
   --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest-compat.json || status=$?
+SRCTRACE_BPFTRACE="$wrapper" SRCTRACE_TEST_BACKEND=tracepoint npx vitest run test/e2e/trace-lab.test.ts \
+  --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest-compat-tp.json || status=$?
 node -e '
-  const r = JSON.parse(require("fs").readFileSync("test-artifacts/vitest-compat.json", "utf8"));
-  console.log(`compat tests (bpftrace from Debian trixie): ${r.numPassedTests} passed, ${r.numFailedTests} failed`);
+  const n = (f) => JSON.parse(require("fs").readFileSync(`test-artifacts/${f}`, "utf8"));
+  const [r, t] = [n("vitest-compat.json"), n("vitest-compat-tp.json")];
+  console.log(`compat tests (bpftrace from Debian trixie): ${r.numPassedTests + t.numPassedTests} passed, ${r.numFailedTests + t.numFailedTests} failed (rawtracepoint: all end-to-end tests; tracepoint: the lab test)`);
 ' || true
 exit "$status"

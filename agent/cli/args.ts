@@ -67,8 +67,8 @@ export function parseCli(argv: string[]): Parsed {
     if (!/^\d+(\.\d+)?$/.test(v.duration) || !(durationS > 0)) throw new UsageError(`--duration expects a positive number of seconds, got "${v.duration}"`);
   }
   const backend = v.backend ?? 'auto';
-  if (backend !== 'auto' && backend !== 'tracepoint' && backend !== 'kprobe') {
-    throw new UsageError(`--backend must be auto, tracepoint or kprobe, got "${backend}"`);
+  if (backend !== 'auto' && backend !== 'tracepoint' && backend !== 'rawtracepoint' && backend !== 'kprobe') {
+    throw new UsageError(`--backend must be auto, tracepoint, rawtracepoint or kprobe, got "${backend}"`);
   }
   for (const c of v.comm ?? []) {
     if (c === '' || Buffer.byteLength(c) > 15) throw new UsageError(`--comm expects a task name of 1 to 15 bytes (the kernel keeps 15), got "${c}"`);

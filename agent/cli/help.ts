@@ -15,8 +15,10 @@ Options:
   -o, --output FILE      write records to FILE (format from --format, else from
                          the extension .csv/.ndjson/.jsonl, else ndjson)
   -d, --duration SECS    stop after SECS seconds (default: until Ctrl-C)
-      --backend B        auto | tracepoint | kprobe (default auto: kprobes when
-                         the kernel has them, else stable tracepoints)
+      --backend B        auto | rawtracepoint | tracepoint | kprobe (default
+                         auto: kprobes when the kernel has them, else the raw
+                         tracepoint when bpftrace can attach it (0.19+), else
+                         the stable tracepoint)
       --listen HOST:PORT dashboard address for "srctrace ui"
                          (default 127.0.0.1:7420)
       --open             open the dashboard in a browser ("srctrace ui")

@@ -24,7 +24,7 @@ export async function runTraceCommand(args: TraceArgs, version: string, extra?: 
   await ensureTracefs();
   // Batch wake-ups, keep up under saturation (see sched.ts).
   applyTracerScheduling();
-  const backend = chooseBackend(args.backend);
+  const backend = await chooseBackend(args.backend, bpf.path);
   if (usesMapDrain(programFor(backend))) requireDrainHelper();
   const format = resolveFormat(args.format, args.output, process.stdout.isTTY === true);
   const out = await openOutput(args.output);
@@ -56,6 +56,8 @@ export async function runTraceCommand(args: TraceArgs, version: string, extra?: 
     await tracer.start();
   } catch (err) {
     await tracer.stop('bpftrace failed to start').catch(() => {});
+    // The raw tracepoint program is exercised on fewer bpftrace releases than the tracepoint one.
+    if (backend === 'rawtracepoint' && err instanceof Error) err.message += ' (the stable tracepoint may still work: --backend tracepoint)';
     throw err;
   }
   more.onStarted?.(tracer);

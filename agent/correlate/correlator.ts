@@ -44,6 +44,14 @@ export interface CorrelatorStats {
 interface Held<T> { ev: T; deadline: number }
 
 /**
+ * A socket's two most recently seen start times (arrival order, which is
+ * close to time order), -1 when unused. Updated in place: every connect
+ * passes here, and an array per socket with push and shift was a tenth of
+ * the agent's time in a connect storm.
+ */
+interface RecentStarts { latest: number; before: number }
+
+/**
  * How long a connect() error that followed a SYN waits for its start line
  * before it is recorded on its own (the start line was lost: counted by the
  * line audit). Agent time, long enough that no event-loop stall outlasts it.
@@ -52,6 +60,9 @@ const SYN_ERROR_HOLD_NS = 30e9;
 
 /** How long a start can still be the subject of a connect() error: longer than any SYN timeout. */
 const RECENT_START_NS = 15 * 60e9;
+
+/** Failed attempts are kept this long (agent time, two generations: 2-4 s) for late connect() errors. */
+const FAILED_GENERATION_NS = 2e9;
 
 export class Correlator {
   private readonly holdNs: number;
@@ -64,7 +75,20 @@ export class Correlator {
    * ETIMEDOUT). Two, so an out-of-order newer use of the socket does not hide
    * the one the error belongs to.
    */
-  private readonly recentStarts = new Map<string, number[]>();
+  private readonly recentStarts = new Map<string, RecentStarts>();
+  /**
+   * Start times of attempts that ended without a connection (those a
+   * connect() error follows), per socket, from the last 2-4 s of agent time:
+   * an error can be read after its attempt even when the socket address was
+   * reused many times meanwhile (a loop of refused connects: the kernel hands
+   * the same address back at once, and the helper drains them all together),
+   * beyond what the two latest starts cover. Two generations swapped every 2 s:
+   * constant work per failed attempt, bounded memory, nothing for connects
+   * that succeed.
+   */
+  private failedStarts = new Map<string, number[]>();
+  private failedStartsOld = new Map<string, number[]>();
+  private failedRotatedAt = Number.NEGATIVE_INFINITY;
   private ticks = 0;
   private readonly earlyOutcomes = new Map<string, Held<OutcomeEvent>[]>();
   /** Closed from SYN_SENT with no socket error: the errno is in connect()'s return, if anywhere. */
@@ -210,10 +234,16 @@ export class Correlator {
     // A connect() blocks at most a few minutes (SYN retries); older starts
     // cannot be the subject of an error any more. Pruned every ~5 s of ticks,
     // by kernel time, so a replay's clock does not matter.
+    if (this.failedRotatedAt === Number.NEGATIVE_INFINITY) this.failedRotatedAt = now;
+    if (Number.isFinite(now) && now - this.failedRotatedAt >= FAILED_GENERATION_NS) {
+      this.failedStartsOld = this.failedStarts;
+      this.failedStarts = new Map();
+      this.failedRotatedAt = now;
+    }
     if (++this.ticks % 50 === 0 || now === Number.POSITIVE_INFINITY) {
       const horizon = this.newestTs - RECENT_START_NS;
       for (const [sk, starts] of this.recentStarts) {
-        if (Math.max(...starts) < horizon) this.recentStarts.delete(sk);
+        if (Math.max(starts.latest, starts.before) < horizon) this.recentStarts.delete(sk);
       }
       this.expireOverdue(out);
     }
@@ -238,15 +268,19 @@ export class Correlator {
 
   private rememberStart(ev: StartEvent): void {
     const recent = this.recentStarts.get(ev.sk);
-    if (!recent) this.recentStarts.set(ev.sk, [ev.ts]);
+    if (!recent) this.recentStarts.set(ev.sk, { latest: ev.ts, before: -1 });
     else {
-      // The two most recently seen (arrival order, which is close to time order).
-      recent.push(ev.ts);
-      if (recent.length > 2) recent.shift();
+      recent.before = recent.latest;
+      recent.latest = ev.ts;
     }
   }
 
   private finish(start: StartEvent, end: OutcomeEvent, now: number, out: Attempt[]): void {
+    if (end.newState === 7) {
+      const failed = this.failedStarts.get(start.sk);
+      if (failed) failed.push(start.ts);
+      else this.failedStarts.set(start.sk, [start.ts]);
+    }
     // Its connect() error may have arrived first: it completes this attempt, never a record of its own.
     const error = this.takeHeldError(start);
     if (end.newState === 7 && end.skErr === 0) {
@@ -277,8 +311,7 @@ export class Correlator {
 
   /** True if the error belongs to an attempt that reached SYN_SENT (then it is merged, not a record). */
   private resolveError(ev: ConnectErrorEvent, out: Attempt[]): boolean {
-    const starts = this.recentStarts.get(ev.sk);
-    const startTs = starts?.find((ts) => ts >= ev.enterTs && ts <= ev.ts);
+    const startTs = this.startDuring(ev);
     if (startTs === undefined) return false;
     this.stats.mergedErrors++;
     const key = `${ev.sk}/${startTs}`;
@@ -288,6 +321,22 @@ export class Correlator {
       out.push({ via: 'socket', start: quiet.ev.start, end: quiet.ev.end, outcome: outcomeForErrno(ev.errno), errno: ev.errno, note: null });
     }
     return true;
+  }
+
+  /** The start seen on the error's socket during its connect() call, if any. */
+  private startDuring(ev: ConnectErrorEvent): number | undefined {
+    const covers = (ts: number) => ts >= ev.enterTs && ts <= ev.ts;
+    const starts = this.recentStarts.get(ev.sk);
+    if (starts && covers(starts.before)) return starts.before;
+    if (starts && covers(starts.latest)) return starts.latest;
+    for (const gen of [this.failedStarts, this.failedStartsOld]) {
+      const list = gen.get(ev.sk);
+      // One socket address serves one socket at a time, so its starts come in time order: newest first, stop before the call.
+      for (let i = (list?.length ?? 0) - 1; i >= 0 && list![i]! >= ev.enterTs; i--) {
+        if (list![i]! <= ev.ts) return list![i];
+      }
+    }
+    return undefined;
   }
 
   /** Attempts whose outcome is long overdue: recorded (attribution kept) and counted as lost. */

@@ -18,6 +18,33 @@ export function agentNdjsonLine(record: SrcRecord): string {
 const str = (v: string | null): string => (v === null ? 'null' : JSON.stringify(v));
 const num = (v: number | null): string => (v === null || !Number.isFinite(v) ? 'null' : `${v}`);
 
+// The short strings records repeat (addresses, outcomes, device names) are
+// quoted once per distinct value; escaping them anew for every record was a
+// sixth of the agent's time in a connect storm. Bounded: a full cache starts over.
+const quotedCache = new Map<string, string>();
+const QUOTED_MAX = 4096;
+function quoted(v: string | null): string {
+  if (v === null) return 'null';
+  let q = quotedCache.get(v);
+  if (q === undefined) {
+    q = JSON.stringify(v);
+    if (quotedCache.size >= QUOTED_MAX) quotedCache.clear();
+    quotedCache.set(v, q);
+  }
+  return q;
+}
+
+// The record time changes once per millisecond at most: it would only churn the cache.
+let lastTs = '';
+let lastTsJson = '""';
+function quotedTs(ts: string): string {
+  if (ts !== lastTs) {
+    lastTs = ts;
+    lastTsJson = JSON.stringify(ts);
+  }
+  return lastTsJson;
+}
+
 /**
  * JSON.stringify(record) for a connection record made by toRecord, byte for
  * byte (same keys, same order; other fields would be dropped), written out
@@ -27,7 +54,7 @@ const num = (v: number | null): string => (v === null || !Number.isFinite(v) ? '
  * JSON.stringify, so escaping is exactly the standard one.
  */
 function connectionJson(r: ConnectionRecord): string {
-  return `{"type":"connection","ts":${str(r.ts)},${taskJson(r)},"proto":${str(r.proto)},"family":${num(r.family)},"saddr":${str(r.saddr)},"sport":${num(r.sport)},"daddr":${str(r.daddr)},"dport":${num(r.dport)},"outcome":${str(r.outcome)},"errno":${num(r.errno)},"error":${str(r.error)},"latencyMs":${num(r.latencyMs)},"sourceReason":${str(r.sourceReason)},"dev":${str(r.dev)},"gateway":${str(r.gateway)},"stateRaw":${num(r.stateRaw)}}`;
+  return `{"type":"connection","ts":${quotedTs(r.ts)},${taskJson(r)},"proto":${quoted(r.proto)},"family":${num(r.family)},"saddr":${quoted(r.saddr)},"sport":${num(r.sport)},"daddr":${quoted(r.daddr)},"dport":${num(r.dport)},"outcome":${quoted(r.outcome)},"errno":${num(r.errno)},"error":${quoted(r.error)},"latencyMs":${num(r.latencyMs)},"sourceReason":${quoted(r.sourceReason)},"dev":${quoted(r.dev)},"gateway":${quoted(r.gateway)},"stateRaw":${num(r.stateRaw)}}`;
 }
 
 // The task's fields (pid through netns) repeat from one record to the next in

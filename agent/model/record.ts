@@ -13,7 +13,7 @@ export type SourceReason =
   | 'route';
 
 /** Which probe set produced a record. */
-export type Backend = 'tracepoint' | 'kprobe';
+export type Backend = 'tracepoint' | 'rawtracepoint' | 'kprobe';
 
 /** One outgoing connection attempt. The NDJSON contract: field names are stable. */
 export interface ConnectionRecord {

@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 // correlate -> record -> filter -> sinks. Stages never call each other
 // sideways; this module is the only place they meet.
 import { Correlator, type Attempt } from '../correlate/correlator.js';
-import { toRecord, wallClock } from '../correlate/to-record.js';
+import { toRecord, wallClock, type RecordContext } from '../correlate/to-record.js';
 import { decodeLine } from '../decode/decode-line.js';
 import { decodeFrame, FRAME_BYTES, frameToLine } from '../decode/joined-frame.js';
 import { ProcInfo } from '../enrich/proc-info.js';
@@ -49,6 +49,8 @@ export class Tracer {
   private readonly audit = new LineAudit();
   private readonly proc = new ProcInfo();
   private readonly isoTime = wallClock();
+  /** Made once, not per record: a storm makes tens of thousands of records per second. */
+  private readonly recordContext: RecordContext = { isoTime: this.isoTime, cmdline: (pid, start) => this.proc.cmdline(pid, start) };
   private readonly keep: (r: SrcRecord) => boolean;
   private readonly supervisor: Supervisor;
   private ticker: NodeJS.Timeout | null = null;
@@ -208,7 +210,7 @@ export class Tracer {
 
   private emitAttempts(attempts: Attempt[]): void {
     for (const a of attempts) {
-      const record = toRecord(a, { isoTime: this.isoTime, cmdline: (pid, start) => this.proc.cmdline(pid, start) });
+      const record = toRecord(a, this.recordContext);
       if (!this.keep(record)) continue;
       this.summary.connections++;
       this.emit(record);

@@ -1,6 +1,9 @@
 // Picks the probe set: kprobes where the kernel offers them (tcp_connect sees
-// the final source port directly), the stable tracepoints everywhere else.
+// the final source port directly); else the raw tracepoint where bpftrace
+// can attach one (much cheaper per TCP state change); else the stable
+// tracepoint, which every bpftrace since 0.14 and every kernel since 4.16 has.
 import { existsSync, readFileSync } from 'node:fs';
+import { execa } from 'execa';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Backend } from '../model/record.js';
@@ -39,7 +42,21 @@ export function tracepointsAvailable(): boolean {
   return TRACEFS.some((d) => existsSync(`${d}/events/sock/inet_sock_set_state`));
 }
 
-export function chooseBackend(choice: BackendChoice): Backend {
+/**
+ * Whether this bpftrace can attach the raw tracepoint: asks it to list the
+ * probe (bpftrace 0.19 and later list raw tracepoints; 0.17 rejects the probe
+ * type), which checks the kernel's side too, in a fraction of a second.
+ */
+export async function rawTracepointSupported(bpftrace: string): Promise<boolean> {
+  try {
+    const { stdout, exitCode } = await execa(bpftrace, ['-l', 'rawtracepoint:inet_sock_set_state'], { timeout: 15_000, reject: false, stdin: 'ignore' });
+    return exitCode === 0 && /^rawtracepoint:(vmlinux:)?inet_sock_set_state$/m.test(stdout);
+  } catch {
+    return false;
+  }
+}
+
+export async function chooseBackend(choice: BackendChoice, bpftrace: string): Promise<Backend> {
   if (choice === 'kprobe') {
     if (!kprobesAvailable()) throw new KernelSupportError('--backend kprobe: this kernel offers no kprobes (CONFIG_KPROBES); use --backend tracepoint');
     return 'kprobe';
@@ -48,5 +65,12 @@ export function chooseBackend(choice: BackendChoice): Backend {
     throw new KernelSupportError('the tracepoint sock:inet_sock_set_state is missing: srctrace needs Linux 4.16 or newer');
   }
   if (choice === 'tracepoint') return 'tracepoint';
-  return kprobesAvailable() ? 'kprobe' : 'tracepoint';
+  if (choice === 'rawtracepoint') {
+    if (!(await rawTracepointSupported(bpftrace))) {
+      throw new KernelSupportError(`--backend rawtracepoint: ${bpftrace} cannot attach rawtracepoint:inet_sock_set_state (bpftrace 0.19 or newer needed); use --backend tracepoint`);
+    }
+    return 'rawtracepoint';
+  }
+  if (kprobesAvailable()) return 'kprobe';
+  return (await rawTracepointSupported(bpftrace)) ? 'rawtracepoint' : 'tracepoint';
 }

@@ -35,7 +35,7 @@ describe('usage', () => {
     [['--format', 'xml'], /--format must be table, ndjson or csv, got "xml"/],
     [['--pid', 'abc'], /--pid expects a process id \(1\.\.4194304\), got "abc"/],
     [['--duration', '0'], /--duration expects a positive number of seconds, got "0"/],
-    [['--backend', 'magic'], /--backend must be auto, tracepoint or kprobe/],
+    [['--backend', 'magic'], /--backend must be auto, tracepoint, rawtracepoint or kprobe/],
     [['--comm', 'a-name-longer-than-15'], /--comm expects a task name of 1 to 15 bytes/],
     [['frobnicate'], /unknown command "frobnicate": expected trace, ui or lab/],
     [['ui', '--listen', 'nope'], /--listen expects HOST:PORT/],
@@ -148,6 +148,22 @@ describe.skipIf(!isRoot)('no bpftrace outlives srctrace', () => {
     proc.kill('SIGINT');
     await proc;
     expect(out).toMatch(/"state":"restarting","backend":"tracepoint","detail":"bpftrace exited \(code 0: srctrace-drain exited while tracing \(exit code 3\): srctrace-drain: fake failure\); restart 1 in \d+ ms"/);
+  });
+
+  it.each([
+    ['auto, bpftrace lists the raw tracepoint', [], { FAKE_RAW: '1' }, 'rawtracepoint'],
+    ['auto, bpftrace rejects it (0.17)', [], {}, 'tracepoint'],
+    ['--backend tracepoint although raw would work', ['--backend', 'tracepoint'], { FAKE_RAW: '1' }, 'tracepoint'],
+  ] as const)('backend: %s', async (_name, args, env, backend) => {
+    const r = await run(['-f', 'ndjson', '--duration', '0.5', ...args], { SRCTRACE_BPFTRACE: FAKE, SRCTRACE_DRAIN_HELPER: FAKE_DRAIN, ...env });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain(`"state":"started","backend":"${backend}"`);
+  });
+
+  it('--backend rawtracepoint with a bpftrace that cannot attach it: says so, exit 1', async () => {
+    const r = await run(['-f', 'ndjson', '--backend', 'rawtracepoint'], { SRCTRACE_BPFTRACE: FAKE, SRCTRACE_DRAIN_HELPER: FAKE_DRAIN });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/--backend rawtracepoint: .*fake-bpftrace.sh cannot attach rawtracepoint:inet_sock_set_state \(bpftrace 0.19 or newer needed\); use --backend tracepoint/);
   });
 
   it('--duration ends the run by itself with a summary', async () => {

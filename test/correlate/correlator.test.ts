@@ -291,4 +291,50 @@ describe('Correlator: connect() errors that say whether their call reached SYN_S
     })));
     expect(c.stats.mergedErrors).toBe(5);
   });
+
+  it('errors read after their joined connects, the socket reused many times meanwhile, are each merged (no extra records)', () => {
+    // The same loop, but bpftrace's lines lag the helper's frames: all twelve
+    // attempts on one recycled socket are read first, their connect() errors
+    // after, and a thirteenth attempt that succeeds comes in between. Only
+    // the two latest starts per socket were kept before; the older errors
+    // then became records of their own 30 s later (seen in trace-lab).
+    const c = new Correlator({ holdNs: HOLD });
+    const now = 1e12;
+    const sk = 'ffff0005';
+    const n = 12;
+    const out: Attempt[] = [];
+    for (let i = 0; i < n; i++) {
+      const quiet = i % 4 === 1;
+      out.push(...c.onJoined(start(sk, 10_000 * i + 100, { tid: 300 + i }), outcome(sk, 10_000 * i + 800, 7, 41000 + i, quiet ? 0 : 111), now));
+    }
+    out.push(...c.onJoined(start(sk, 10_000 * n + 100, { tid: 399 }), outcome(sk, 10_000 * n + 800, 1, 42000, 0), now));
+    out.push(...c.tick(now + 10e6));
+    for (let i = 0; i < n; i++) out.push(...c.onConnectError(cerr(sk, 10_000 * i, 10_000 * i + 900, i % 4 === 1 ? 110 : 111, { synSent: true, tid: 300 + i }), now + 20e6));
+    out.push(...c.tick(now + 100e6), ...c.tick(now + 60e9));
+    expect(out.filter((a) => a.via === 'syscall').map(view)).toEqual([]);
+    expect(out.map(view).sort(byTidPort)).toEqual([
+      ...Array.from({ length: n }, (_, i) => ({
+        via: 'socket', tid: 300 + i, saddr: '192.0.2.1', daddr: '198.18.1.1', sport: 41000 + i,
+        outcome: i % 4 === 1 ? 'timeout' : 'refused', errno: i % 4 === 1 ? 110 : 111,
+      })),
+      { via: 'socket', tid: 399, saddr: '192.0.2.1', daddr: '198.18.1.1', sport: 42000, outcome: 'established', errno: null },
+    ]);
+    expect(c.stats.mergedErrors).toBe(n);
+  });
+
+  it('a late error still finds its failed attempt 3 s of agent time later, not after the history has rotated out', () => {
+    const c = new Correlator({ holdNs: HOLD });
+    const now = 1e12;
+    const sk = 'ffff0006';
+    // Four attempts: the two latest are kept anyway (15 min); the older two only in the failed history.
+    for (let i = 0; i < 4; i++) c.onJoined(start(sk, 10_000 * i + 100, { tid: 500 + i }), outcome(sk, 10_000 * i + 800, 7, 43000 + i, 111), now);
+    // Ticks as the agent makes them (every 100 ms) for 3 s: one rotation.
+    for (let t = 1; t <= 30; t++) expect(c.tick(now + t * 100e6)).toEqual([]);
+    expect(c.onConnectError(cerr(sk, 0, 900, 111, { synSent: true, tid: 500 }), now + 3.05e9)).toEqual([]);
+    expect(c.stats.mergedErrors).toBe(1);
+    // Ten more seconds: the history is gone, so an error for it now waits 30 s and is recorded on its own.
+    for (let t = 31; t <= 130; t++) c.tick(now + t * 100e6);
+    expect(c.onConnectError(cerr(sk, 10_000, 10_900, 111, { synSent: true, tid: 501 }), now + 13.05e9)).toEqual([]);
+    expect(c.tick(now + 44e9).map(view)).toEqual([{ via: 'syscall', tid: 501, daddr: '198.18.99.1', outcome: 'refused', errno: 111 }]);
+  });
 });

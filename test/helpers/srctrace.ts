@@ -17,7 +17,15 @@ export interface RunningSrctrace {
   stop(): Promise<{ exitCode: number | undefined; records: SrcRecord[]; stderr: string }>;
 }
 
+/**
+ * SRCTRACE_TEST_BACKEND=B runs every test's srctrace with --backend B (the
+ * compat script runs the end-to-end tests once per probe set), and checks
+ * that B is what srctrace says it started.
+ */
+const TEST_BACKEND = process.env.SRCTRACE_TEST_BACKEND || null;
+
 export async function startSrctrace(args: string[], env: Record<string, string> = {}): Promise<RunningSrctrace> {
+  if (TEST_BACKEND && !args.includes('--backend')) args = [...args, '--backend', TEST_BACKEND];
   const proc = execa(CLI[0]!, [...CLI.slice(1), ...args], { cwd: ROOT, env: { SRCTRACE_RAW_LOG: process.env.SRCTRACE_RAW_LOG ?? '', ...env }, reject: false, buffer: { stdout: false, stderr: true }, stdin: 'ignore' });
   const records: SrcRecord[] = [];
   const waiters: { pred: (r: SrcRecord) => boolean; resolve: (r: SrcRecord) => void }[] = [];
@@ -49,6 +57,10 @@ export async function startSrctrace(args: string[], env: Record<string, string> 
       return { exitCode: res.exitCode, records, stderr: String(res.stderr) };
     },
   };
-  await waitFor((r) => r.type === 'status' && r.state === 'started', 60_000);
+  const started = await waitFor((r) => r.type === 'status' && r.state === 'started', 60_000);
+  if (TEST_BACKEND && started.type === 'status' && started.backend !== TEST_BACKEND) {
+    await running.stop();
+    throw new Error(`SRCTRACE_TEST_BACKEND=${TEST_BACKEND}, but srctrace started ${started.backend}`);
+  }
   return running;
 }

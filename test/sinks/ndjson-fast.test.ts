@@ -30,6 +30,19 @@ describe('connection records as NDJSON', () => {
     for (const r of variants) expect(agentNdjsonLine(r)).toBe(JSON.stringify(r));
   });
 
+  it('stay exact when repeated strings are quoted from the cache, and after it fills and starts over', () => {
+    // More distinct values than the cache holds, each seen twice (a miss, then a hit), with
+    // escapes that a stale or mixed-up entry would get wrong.
+    for (let i = 0; i < 10_000; i++) {
+      const r: ConnectionRecord = {
+        ...base, ts: `2026-01-01T00:00:${String(i % 60).padStart(2, '0')}.${String(i % 1000).padStart(3, '0')}Z`,
+        daddr: `2001:db8::${i.toString(16)}`, dev: `e"${i}\\`, gateway: i % 3 ? `192.0.2.${i % 256}` : null, error: i % 2 ? null : `note\n${i % 7}`,
+      };
+      expect(agentNdjsonLine(r)).toBe(JSON.stringify(r));
+      expect(agentNdjsonLine(r)).toBe(JSON.stringify(r));
+    }
+  });
+
   it('match JSON.stringify for every record of a real capture replayed through the agent', async () => {
     const records: SrcRecord[] = [];
     const tracer = new Tracer({ backend: 'tracepoint', bpftrace: '/bin/false', filter: { pids: [], comms: [] }, sinks: [{ write: (r) => records.push(r), close: async () => {} }] });

@@ -58,7 +58,7 @@ const LOST_CHECKS: Record<Exclude<keyof LostRecord, 'type'>, (v: unknown) => boo
 const STATUS_CHECKS: Record<Exclude<keyof StatusRecord, 'type'>, (v: unknown) => boolean> = {
   ts: isTs,
   state: oneOf('started', 'restarting', 'stopped', 'failed'),
-  backend: orNull(oneOf('tracepoint', 'kprobe')),
+  backend: orNull(oneOf('tracepoint', 'rawtracepoint', 'kprobe')),
   detail: isStr,
 };
 
