@@ -37,6 +37,8 @@ const START_NS = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]) * 
 const skOf = (i: number) => 0xffff888102000000 + (i % 4096) * 0x940;
 const tsOf = (i: number) => 1_000_000_000_000 + i * 30_000;
 const sportOf = (i: number) => 20000 + (i % 40000);
+// Two client threads taking turns, as in the connect storm.
+const tidOf = (i: number) => PID + (i % 2);
 
 /** The input as the agent reads it: 64 KiB chunks. */
 function textChunks(): string[] {
@@ -46,10 +48,10 @@ function textChunks(): string[] {
     const sk = skOf(i).toString(16);
     const ts = tsOf(i);
     if (mode === 'split') {
-      chunk += `S ${ts} ${sk} ${PID} ${PID} 4000 0 4026531833 2 ::ffff:127.0.0.1 ::ffff:127.0.0.1 0 40313 0 ${START_NS} 0000006d726f7473 0000000000000000\n`;
+      chunk += `S ${ts} ${sk} ${PID} ${tidOf(i)} 4000 0 4026531833 2 ::ffff:127.0.0.1 ::ffff:127.0.0.1 0 40313 0 ${START_NS} 0000006d726f7473 0000000000000000\n`;
       chunk += `O ${ts + 10_000} ${sk} 1 ${sportOf(i)} 0 0000000000006f6c 0000000000000000 0000000000000000 0000000000000000\n`;
     } else {
-      chunk += `C ${ts} ${sk} ${PID} ${PID} 4000 0 4026531833 2 0000000000000000 0100007fffff0000 0000000000000000 0100007fffff0000 40313 0 ${START_NS} 0000006d726f7473 0000000000000000 ${ts + 10_000} 1 ${sportOf(i)} 0 0000000000006f6c 0000000000000000 0000000000000000 0000000000000000\n`;
+      chunk += `C ${ts} ${sk} ${PID} ${tidOf(i)} 4000 0 4026531833 2 0000000000000000 0100007fffff0000 0000000000000000 0100007fffff0000 40313 0 ${START_NS} 0000006d726f7473 0000000000000000 ${ts + 10_000} 1 ${sportOf(i)} 0 0000000000006f6c 0000000000000000 0000000000000000 0000000000000000\n`;
     }
     if (chunk.length >= 65536 || i === N - 1) {
       chunks.push(chunk);
@@ -70,7 +72,7 @@ function frameChunks(): Buffer[] {
       const w = (idx: number, v: bigint) => b.writeBigUInt64LE(v, o + idx * 8);
       const j = i + k;
       const mapped127 = 0x0100007fffff0000n; // ::ffff:127.0.0.1, second word
-      [BigInt(skOf(j)), BigInt(tsOf(j)), BigInt(PID), BigInt(PID), 4000n, 0n, 4026531833n, 2n, 0n, mapped127, 0n, mapped127, 40313n, 0n,
+      [BigInt(skOf(j)), BigInt(tsOf(j)), BigInt(PID), BigInt(tidOf(j)), 4000n, 0n, 4026531833n, 2n, 0n, mapped127, 0n, mapped127, 40313n, 0n,
         BigInt(START_NS), 0x6d726f7473n, 0n, BigInt(tsOf(j) + 10_000), 1n, BigInt(sportOf(j)), 0n, 0x6f6cn, 0n, 0n, 0n].forEach((v, idx) => w(idx, v));
     }
     chunks.push(b);

@@ -8,7 +8,9 @@
 // also runs the storm under bare bpftrace with the drain helper (output to
 // /dev/null, and piped into a line and frame counter) and reports the CPU time
 // of bpftrace, the helper and the node agent, to show whether the kernel side,
-// the helper or the agent is the bottleneck.
+// the helper or the agent is the bottleneck; and (f) once more with the
+// kernel's BPF run-time accounting on, for the time each probe program takes
+// per connect (a figure that, unlike connects/s, no neighbour moves).
 //
 // The VM's speed drifts by +-15% over minutes (neighbours on the host), so the
 // a-b-c sequence runs --rounds times and the median round is reported, with
@@ -26,6 +28,7 @@ import { parseArgs } from 'node:util';
 import { programFor } from '../agent/pipeline/program.js';
 import type { Backend } from '../agent/model/record.js';
 import { BareBpftrace } from './lib/bare-bpftrace.js';
+import { enableBpfStats, progCosts, progCounters } from './lib/bpf-prog-stats.js';
 import { countNdjson } from './lib/ndjson-count.js';
 import { cpuDelta, machineBusy, machineCpu, otherBpftrace, processCpu, round, type CpuDelta } from './lib/proc-cpu.js';
 import { ensureBuilt, SrctraceRun } from './lib/srctrace-run.js';
@@ -118,17 +121,26 @@ async function tracedPhase(bin: string, dir: string, ours: Set<number>) {
   }
 }
 
-async function barePhase(bin: string, ours: Set<number>, backend: Backend, output: 'devnull' | 'pipe') {
+async function barePhase(bin: string, ours: Set<number>, backend: Backend, output: 'devnull' | 'pipe', bpfStats = false) {
   const bt = new BareBpftrace(process.env.SRCTRACE_BPFTRACE ?? 'bpftrace', programFor(backend, root), output);
   ours.add(bt.pid);
   try {
     await bt.ready();
     const self0 = process.cpuUsage();
-    const p = await phase(bin, ours, { bpftrace: bt.pid, ...(bt.helperPid ? { drainHelper: bt.helperPid } : {}) });
+    const restore = bpfStats ? enableBpfStats() : null;
+    const progs0 = bpfStats ? progCounters(bt.pid) : [];
+    let p: Awaited<ReturnType<typeof phase>>;
+    try {
+      p = await phase(bin, ours, { bpftrace: bt.pid, ...(bt.helperPid ? { drainHelper: bt.helperPid } : {}) });
+    } finally {
+      restore?.();
+    }
+    const bpf = bpfStats ? progCosts(progs0, progCounters(bt.pid), p.storm.connects) : null;
     const self = process.cpuUsage(self0); // the line counter runs in this process
     if (output === 'pipe') await new Promise((r) => setTimeout(r, 1000)); // let the pipe empty
     return {
       ...p,
+      bpf,
       lineCounter: output === 'pipe' ? { cpuS: round((self.user + self.system) / 1e6), lines: { ...bt.lines }, stormStarts: bt.startsByPid.get(p.storm.pid) ?? 0 } : null,
     };
   } finally {
@@ -189,11 +201,14 @@ async function main(): Promise<void> {
 
     let bare: Awaited<ReturnType<typeof barePhase>> | null = null;
     let piped: Awaited<ReturnType<typeof barePhase>> | null = null;
+    let accounted: Awaited<ReturnType<typeof barePhase>> | null = null;
     if (runDiag) {
       bare = await barePhase(bin, ours, b.backend, 'devnull');
       console.log(`  (d) bare bpftrace > /dev/null          ${perS(bare)} connects/s`);
       piped = await barePhase(bin, ours, b.backend, 'pipe');
       console.log(`  (e) bare bpftrace | line counter       ${perS(piped)} connects/s`);
+      accounted = await barePhase(bin, ours, b.backend, 'devnull', true);
+      console.log(`  (f) bare bpftrace, BPF accounting on   ${perS(accounted)} connects/s`);
     }
     const others = [...new Set([...rounds.flatMap((r) => [r.a, r.b, r.c]), bare, piped].flatMap((p) => p?.otherBpftrace ?? []))];
 
@@ -222,6 +237,7 @@ async function main(): Promise<void> {
       rows.push(
         ['(d) bare bpftrace > /dev/null', `${perS(bare)} connects/s, ratio ${(bare.storm.perSecond / baseline).toFixed(3)}; bpftrace CPU ${cpuText(bare.cpu.bpftrace)}; drain helper CPU ${cpuText(bare.cpu.drainHelper)}; storm CPU ${bare.stormCpuUsPerConnect} us/connect`],
         ['(e) bare bpftrace | counter', `${perS(piped)} connects/s, ratio ${(piped.storm.perSecond / baseline).toFixed(3)}; bpftrace CPU ${cpuText(piped.cpu.bpftrace)}; drain helper CPU ${cpuText(piped.cpu.drainHelper)}; storm CPU ${piped.stormCpuUsPerConnect} us/connect; counter CPU ${piped.lineCounter!.cpuS.toFixed(2)} s`],
+        ...(accounted?.bpf ? [['(f) BPF run time per connect', `${accounted.bpf.nsPerConnect} ns in all: ${accounted.bpf.programs.map((g) => `${g.name} ${g.nsPerConnect} ns (${g.runsPerConnect} runs of ${g.nsPerRun} ns)`).join('; ')}; recursion misses ${accounted.bpf.recursionMisses}`] as [string, string]] : []),
         ["  (e) lines for the storm", `${piped.lineCounter!.stormStarts} starts (drained connects or S lines) for ${piped.storm.connects} connects; ${piped.lineCounter!.lines.joined} drained, ${piped.lineCounter!.lines.outcome} O lines in all; bpftrace "Lost" ${piped.lineCounter!.lines.lostEvents}`],
       );
     }
@@ -248,6 +264,7 @@ async function main(): Promise<void> {
         cpuDuringB: { agent: b.cpu.agent, bpftrace: b.cpu.bpftrace, drainHelper: b.cpu.drainHelper ?? null, storm: { userS: b.storm.cpuUserS, sysS: b.storm.cpuSysS } },
         cpuAfterB: b.drainCpu,
         bareDevNull: bare && { ...phaseJson(bare), ratio: round(bare.storm.perSecond / baseline), bpftraceCpu: bare.cpu.bpftrace, drainHelperCpu: bare.cpu.drainHelper ?? null },
+        bpfRunTime: accounted?.bpf ?? null,
         barePipe: piped && { ...phaseJson(piped), ratio: round(piped.storm.perSecond / baseline), bpftraceCpu: piped.cpu.bpftrace, drainHelperCpu: piped.cpu.drainHelper ?? null, counter: piped.lineCounter },
         otherBpftrace: others,
       },

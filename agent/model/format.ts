@@ -59,18 +59,23 @@ function connectionJson(r: ConnectionRecord): string {
 
 // The task's fields (pid through netns) repeat from one record to the next in
 // a storm, and the command line is the longest string to escape: reuse the
-// last fragment while they are the same.
-let lastTask: Pick<ConnectionRecord, 'pid' | 'tid' | 'ppid' | 'uid' | 'comm' | 'commHex' | 'cmdline' | 'netns'> | null = null;
-let lastTaskJson = '';
+// fragment made last for the same thread while its fields are the same (a
+// multi-threaded client alternates threads record by record). Bounded: a
+// full cache starts over.
+type TaskFields = Pick<ConnectionRecord, 'pid' | 'tid' | 'ppid' | 'uid' | 'comm' | 'commHex' | 'cmdline' | 'netns'>;
+const taskCache = new Map<number, { t: TaskFields; json: string }>();
+const TASKS_MAX = 1024;
 
 function taskJson(r: ConnectionRecord): string {
-  const t = lastTask;
+  const hit = taskCache.get(r.tid);
+  const t = hit?.t;
   if (t && t.pid === r.pid && t.tid === r.tid && t.ppid === r.ppid && t.uid === r.uid && t.comm === r.comm && t.commHex === r.commHex && t.cmdline === r.cmdline && t.netns === r.netns) {
-    return lastTaskJson;
+    return hit.json;
   }
-  lastTask = { pid: r.pid, tid: r.tid, ppid: r.ppid, uid: r.uid, comm: r.comm, commHex: r.commHex, cmdline: r.cmdline, netns: r.netns };
-  lastTaskJson = `"pid":${num(r.pid)},"tid":${num(r.tid)},"ppid":${num(r.ppid)},"uid":${num(r.uid)},"comm":${str(r.comm)},"commHex":${str(r.commHex)},"cmdline":${str(r.cmdline)},"netns":${num(r.netns)}`;
-  return lastTaskJson;
+  const json = `"pid":${num(r.pid)},"tid":${num(r.tid)},"ppid":${num(r.ppid)},"uid":${num(r.uid)},"comm":${str(r.comm)},"commHex":${str(r.commHex)},"cmdline":${str(r.cmdline)},"netns":${num(r.netns)}`;
+  if (taskCache.size >= TASKS_MAX) taskCache.clear();
+  taskCache.set(r.tid, { t: { pid: r.pid, tid: r.tid, ppid: r.ppid, uid: r.uid, comm: r.comm, commHex: r.commHex, cmdline: r.cmdline, netns: r.netns }, json });
+  return json;
 }
 
 /** CSV header line for connection records. */

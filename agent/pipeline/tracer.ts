@@ -11,6 +11,7 @@ import type { JoinedEvent, MalformedEvent } from '../decode/events.js';
 import type { ProbeError } from '../errors.js';
 import type { Backend, SrcRecord } from '../model/record.js';
 import { drainHelperPath, usesMapDrain } from '../probes/map-drain.js';
+import { recursionMisses } from '../probes/prog-misses.js';
 import { Supervisor } from '../probes/supervisor.js';
 import type { Sink } from '../sinks/sink.js';
 import { makeFilter, type RecordFilter } from './filter.js';
@@ -29,6 +30,8 @@ export interface TraceOptions {
   /** srctrace-drain to run beside a program that stores connects in @done (default: the built one). */
   drainHelper?: string;
   supervisor?: { maxRestarts?: number; baseDelayMs?: number };
+  /** Reads the kernel's count of skipped probe runs for a bpftrace pid (tests inject one). */
+  recursionMisses?: (pid: number) => number | null;
 }
 
 export interface TraceSummary {
@@ -59,10 +62,14 @@ export class Tracer {
   private malformedPending = 0;
   private malformedExample = '';
   private reported = { lostOutcomes: 0, evicted: 0 };
+  /** Skipped probe runs already reported, for the bpftrace process counted (a restarted one starts from zero). */
+  private misses = { pid: 0, reported: 0 };
+  private readonly readMisses: (pid: number) => number | null;
   readonly summary: TraceSummary = { connections: 0, lostKernel: 0, lostAgent: 0, malformedLines: 0, pendingAtExit: 0, restarts: 0, error: null };
 
   constructor(private readonly opts: TraceOptions) {
     this.keep = makeFilter(opts.filter);
+    this.readMisses = opts.recursionMisses ?? recursionMisses;
     const program = opts.program ?? programFor(opts.backend);
     this.supervisor = new Supervisor({
       bpftrace: opts.bpftrace,
@@ -98,6 +105,7 @@ export class Tracer {
   async stop(reason: string): Promise<TraceSummary> {
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = null;
+    this.checkMisses(); // while bpftrace still holds its programs
     await this.supervisor.stop();
     this.countUnread(this.audit.final());
     const { attempts, stillPending } = this.correlator.drain();
@@ -173,6 +181,24 @@ export class Tracer {
     this.emitAttempts(this.correlator.onJoined(ev.start, ev.outcome, now));
   }
 
+  /**
+   * Probe runs the kernel skipped since the last check (prog-misses.ts):
+   * counted as kernel loss. An upper bound: a skipped run may have been a
+   * state change the probe would have ignored.
+   */
+  private checkMisses(): void {
+    const pid = this.supervisor.pid;
+    if (!pid) return;
+    const total = this.readMisses(pid);
+    if (total === null) return;
+    if (pid !== this.misses.pid) this.misses = { pid, reported: 0 };
+    const fresh = total - this.misses.reported;
+    if (fresh <= 0) return;
+    this.misses.reported = total;
+    this.summary.lostKernel += fresh;
+    this.emit({ type: 'lost', ts: this.isoTime(mono()), count: fresh, where: 'kernel', detail: 'the kernel skipped probe runs (a probe fired while another BPF program ran on the same CPU); up to that many connects may be missing or lack their outcome' });
+  }
+
   /** Lines the probes printed that never reached us: kernel loss, reported at once. */
   private countUnread(missing: number): void {
     if (missing <= 0) return;
@@ -187,8 +213,11 @@ export class Tracer {
     if (!this.malformedExample) this.malformedExample = `${ev.reason} (line: ${JSON.stringify(ev.line.slice(0, 120))})`;
   }
 
+  private ticks = 0;
+
   private tick(now: number): void {
     this.emitAttempts(this.correlator.tick(now));
+    if (++this.ticks % 10 === 0) this.checkMisses();
     if (this.malformedPending > 0) {
       this.emit({ type: 'lost', ts: this.isoTime(now), count: this.malformedPending, where: 'agent', detail: `unreadable bpftrace output: ${this.malformedExample}` });
       this.malformedPending = 0;

@@ -1,4 +1,4 @@
-// Runs the real agent as users do (node dist/agent/cli/main.js) writing NDJSON
+// Runs the real agent as users do (bin/srctrace: node dist/agent/cli/main.js) writing NDJSON
 // to a file: started, waited on until tracing, stopped with SIGINT.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -40,7 +40,7 @@ export class SrctraceRun {
 
   /** maxSeconds: --duration, so the agent stops by itself even if the benchmark dies. */
   constructor(root: string, readonly output: string, maxSeconds: number) {
-    const argv = [process.execPath, join(root, 'dist', 'agent', 'cli', 'main.js'), '--format', 'ndjson', '--output', output, '--duration', String(maxSeconds)];
+    const argv = [join(root, 'bin', 'srctrace'), '--format', 'ndjson', '--output', output, '--duration', String(maxSeconds)];
     // SIGTERM (a clean stop) if this process dies first; setpriv execs, so the pid is node's.
     const [file, args] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'TERM', '--', ...argv]] : [argv[0]!, argv.slice(1)];
     this.child = spawn(file, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
