@@ -231,15 +231,16 @@ export class Correlator {
       if (keep.length === 0) this.earlyOutcomes.delete(sk);
       else this.earlyOutcomes.set(sk, keep);
     }
-    // A connect() blocks at most a few minutes (SYN retries); older starts
-    // cannot be the subject of an error any more. Pruned every ~5 s of ticks,
-    // by kernel time, so a replay's clock does not matter.
+    // The failed-attempt history: a new generation every 2 s, the one before the last dropped.
     if (this.failedRotatedAt === Number.NEGATIVE_INFINITY) this.failedRotatedAt = now;
     if (Number.isFinite(now) && now - this.failedRotatedAt >= FAILED_GENERATION_NS) {
       this.failedStartsOld = this.failedStarts;
       this.failedStarts = new Map();
       this.failedRotatedAt = now;
     }
+    // A connect() blocks at most a few minutes (SYN retries); older starts
+    // cannot be the subject of an error any more. Pruned every ~5 s of ticks,
+    // by kernel time, so a replay's clock does not matter.
     if (++this.ticks % 50 === 0 || now === Number.POSITIVE_INFINITY) {
       const horizon = this.newestTs - RECENT_START_NS;
       for (const [sk, starts] of this.recentStarts) {

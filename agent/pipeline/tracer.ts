@@ -64,6 +64,7 @@ export class Tracer {
   private reported = { lostOutcomes: 0, evicted: 0 };
   /** Skipped probe runs already reported, for the bpftrace process counted (a restarted one starts from zero). */
   private misses = { pid: 0, reported: 0 };
+  private ticks = 0;
   private readonly readMisses: (pid: number) => number | null;
   readonly summary: TraceSummary = { connections: 0, lostKernel: 0, lostAgent: 0, malformedLines: 0, pendingAtExit: 0, restarts: 0, error: null };
 
@@ -212,8 +213,6 @@ export class Tracer {
     this.malformedPending++;
     if (!this.malformedExample) this.malformedExample = `${ev.reason} (line: ${JSON.stringify(ev.line.slice(0, 120))})`;
   }
-
-  private ticks = 0;
 
   private tick(now: number): void {
     this.emitAttempts(this.correlator.tick(now));
