@@ -11,7 +11,7 @@ import type { JoinedEvent, MalformedEvent } from '../decode/events.js';
 import type { ProbeError } from '../errors.js';
 import type { Backend, SrcRecord } from '../model/record.js';
 import { drainHelperPath, usesMapDrain } from '../probes/map-drain.js';
-import { recursionMisses } from '../probes/prog-misses.js';
+import { recursionMisses, SKIPPED_RUNS } from '../probes/prog-misses.js';
 import { Supervisor } from '../probes/supervisor.js';
 import type { Sink } from '../sinks/sink.js';
 import { makeFilter, type RecordFilter } from './filter.js';
@@ -39,6 +39,12 @@ export interface TraceSummary {
   lostKernel: number;
   lostAgent: number;
   malformedLines: number;
+  /**
+   * Probe runs the kernel skipped (prog-misses.ts): possible kernel loss,
+   * kept apart from lostKernel because most skipped runs are state changes
+   * the probe would have ignored.
+   */
+  skippedRuns: number;
   /** Attempts still waiting for an outcome when tracing stopped (e.g. SYN to a silent host). */
   pendingAtExit: number;
   restarts: number;
@@ -66,7 +72,7 @@ export class Tracer {
   private misses = { pid: 0, reported: 0 };
   private ticks = 0;
   private readonly readMisses: (pid: number) => number | null;
-  readonly summary: TraceSummary = { connections: 0, lostKernel: 0, lostAgent: 0, malformedLines: 0, pendingAtExit: 0, restarts: 0, error: null };
+  readonly summary: TraceSummary = { connections: 0, lostKernel: 0, lostAgent: 0, skippedRuns: 0, malformedLines: 0, pendingAtExit: 0, restarts: 0, error: null };
 
   constructor(private readonly opts: TraceOptions) {
     this.keep = makeFilter(opts.filter);
@@ -183,9 +189,9 @@ export class Tracer {
   }
 
   /**
-   * Probe runs the kernel skipped since the last check (prog-misses.ts):
-   * counted as kernel loss. An upper bound: a skipped run may have been a
-   * state change the probe would have ignored.
+   * Probe runs the kernel skipped since the last check (prog-misses.ts): a
+   * "lost" record (kernel) saying it is possible loss, an upper bound: a
+   * skipped run may have been a state change the probe would have ignored.
    */
   private checkMisses(): void {
     const pid = this.supervisor.pid;
@@ -196,8 +202,8 @@ export class Tracer {
     const fresh = total - this.misses.reported;
     if (fresh <= 0) return;
     this.misses.reported = total;
-    this.summary.lostKernel += fresh;
-    this.emit({ type: 'lost', ts: this.isoTime(mono()), count: fresh, where: 'kernel', detail: 'the kernel skipped probe runs (a probe fired while another BPF program ran on the same CPU); up to that many connects may be missing or lack their outcome' });
+    this.summary.skippedRuns += fresh;
+    this.emit({ type: 'lost', ts: this.isoTime(mono()), count: fresh, where: 'kernel', detail: `${SKIPPED_RUNS} (a probe fired while another BPF program ran on the same CPU); possible loss: up to that many connects may be missing or lack their outcome` });
   }
 
   /** Lines the probes printed that never reached us: kernel loss, reported at once. */

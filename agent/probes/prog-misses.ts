@@ -7,6 +7,9 @@
 // witness: the tracer reports it as possible kernel loss.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
+/** How a "lost" record for skipped probe runs begins (readers tell possible loss from certain loss by it). */
+export const SKIPPED_RUNS = 'the kernel skipped probe runs';
+
 /** Sum of recursion_misses over the BPF programs `pid` holds; null when the kernel does not count them or pid is gone. */
 export function recursionMisses(pid: number): number | null {
   let fds: string[];
