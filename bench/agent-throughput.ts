@@ -8,7 +8,8 @@
 // (dist/, rebuilt when stale) as the CLI does: tsx's transpiled code differs
 // (it wraps every closure in a naming helper, 5% of the time here).
 //
-//   node --import tsx bench/agent-throughput.ts [N] [--lines | --split]
+//   node --max-semi-space-size=32 --import tsx bench/agent-throughput.ts [N] [--lines | --split]
+//   (the flag is the one bin/srctrace gives node)
 import { createWriteStream, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
