@@ -67,9 +67,9 @@ const taskCache = new Map<number, { t: TaskFields; json: string }>();
 const TASKS_MAX = 1024;
 
 function taskJson(r: ConnectionRecord): string {
-  const hit = taskCache.get(r.tid);
+  const hit = taskCache.get(r.tid); // keyed by tid, so tid needs no check
   const t = hit?.t;
-  if (t && t.pid === r.pid && t.tid === r.tid && t.ppid === r.ppid && t.uid === r.uid && t.comm === r.comm && t.commHex === r.commHex && t.cmdline === r.cmdline && t.netns === r.netns) {
+  if (t && t.pid === r.pid && t.ppid === r.ppid && t.uid === r.uid && t.comm === r.comm && t.commHex === r.commHex && t.cmdline === r.cmdline && t.netns === r.netns) {
     return hit.json;
   }
   const json = `"pid":${num(r.pid)},"tid":${num(r.tid)},"ppid":${num(r.ppid)},"uid":${num(r.uid)},"comm":${str(r.comm)},"commHex":${str(r.commHex)},"cmdline":${str(r.cmdline)},"netns":${num(r.netns)}`;

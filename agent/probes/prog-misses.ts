@@ -10,23 +10,43 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 /** How a "lost" record for skipped probe runs begins (readers tell possible loss from certain loss by it). */
 export const SKIPPED_RUNS = 'the kernel skipped probe runs';
 
-/** Sum of recursion_misses over the BPF programs `pid` holds; null when the kernel does not count them or pid is gone. */
-export function recursionMisses(pid: number): number | null {
+/** One BPF program's counters from its fdinfo (run time and count need kernel.bpf_stats_enabled). */
+export interface ProgCounters {
+  id: number;
+  runNs: number;
+  runs: number;
+  /** null when the kernel does not count skipped runs (before 5.12). */
+  recursionMisses: number | null;
+}
+
+/** The counters of every BPF program `pid` holds open; null if pid is gone. */
+export function progCounters(pid: number): ProgCounters[] | null {
   let fds: string[];
   try {
     fds = readdirSync(`/proc/${pid}/fd`);
   } catch {
     return null;
   }
-  let total: number | null = null;
+  const out: ProgCounters[] = [];
   for (const fd of fds) {
     try {
       if (readlinkSync(`/proc/${pid}/fd/${fd}`) !== 'anon_inode:bpf-prog') continue;
-      const m = /^recursion_misses:\s*(\d+)$/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'));
-      if (m) total = (total ?? 0) + Number(m[1]);
+      const info = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
+      const field = (name: string) => {
+        const m = new RegExp(`^${name}:\\s*(\\d+)$`, 'm').exec(info);
+        return m ? Number(m[1]) : null;
+      };
+      out.push({ id: field('prog_id') ?? 0, runNs: field('run_time_ns') ?? 0, runs: field('run_cnt') ?? 0, recursionMisses: field('recursion_misses') });
     } catch {
       // closed meanwhile
     }
   }
+  return out;
+}
+
+/** Sum of recursion_misses over the BPF programs `pid` holds; null when the kernel does not count them or pid is gone. */
+export function recursionMisses(pid: number): number | null {
+  let total: number | null = null;
+  for (const p of progCounters(pid) ?? []) if (p.recursionMisses !== null) total = (total ?? 0) + p.recursionMisses;
   return total;
 }

@@ -3,13 +3,13 @@
 // program, read from the fdinfo of bpftrace's program fds). Unlike a storm's
 // connects per second, this does not move with a noisy neighbour, so it shows
 // what a change to the probes saves. The accounting costs two clock reads per
-// run: it is on only for the phase that measures it.
+// run: it is on only for the phase that measures it. The fdinfo reader is the
+// agent's own (it reports skipped runs from the same counters).
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { progCounters as agentProgCounters, type ProgCounters } from '../../agent/probes/prog-misses.js';
 
 const SYSCTL = '/proc/sys/kernel/bpf_stats_enabled';
-
-export interface ProgCounters { id: number; type: number; runNs: number; runs: number; recursionMisses: number }
 
 /** Turns the kernel's BPF run-time accounting on; returns how to put it back. */
 export function enableBpfStats(): () => void {
@@ -18,21 +18,8 @@ export function enableBpfStats(): () => void {
   return () => writeFileSync(SYSCTL, was);
 }
 
-/** The counters of every BPF program `pid` holds open. */
-export function progCounters(pid: number): ProgCounters[] {
-  const out: ProgCounters[] = [];
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      if (readlinkSync(`/proc/${pid}/fd/${fd}`) !== 'anon_inode:bpf-prog') continue;
-      const info = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
-      const field = (name: string) => Number(new RegExp(`^${name}:\\s*(\\d+)`, 'm').exec(info)?.[1] ?? 0);
-      out.push({ id: field('prog_id'), type: field('prog_type'), runNs: field('run_time_ns'), runs: field('run_cnt'), recursionMisses: field('recursion_misses') });
-    } catch {
-      // fd closed meanwhile
-    }
-  }
-  return out;
-}
+/** The counters of every BPF program `pid` holds open (none if it is gone). */
+export const progCounters = (pid: number): ProgCounters[] => agentProgCounters(pid) ?? [];
 
 /** Program names from bpftool when it is installed (bpftrace names them after their probes), else "prog ID". */
 function progName(id: number): string {
@@ -55,9 +42,10 @@ export function progCosts(before: ProgCounters[], after: ProgCounters[], connect
     const b = prev.get(p.id);
     const runs = p.runs - (b?.runs ?? 0);
     const ns = p.runNs - (b?.runNs ?? 0);
-    recursionMisses += p.recursionMisses - (b?.recursionMisses ?? 0);
+    const misses = (p.recursionMisses ?? 0) - (b?.recursionMisses ?? 0);
+    recursionMisses += misses;
     if (runs * 10 < connects) continue;
-    programs.push({ name: progName(p.id), runsPerConnect: +(runs / connects).toFixed(2), nsPerRun: Math.round(ns / runs), nsPerConnect: Math.round(ns / connects), recursionMisses: p.recursionMisses - (b?.recursionMisses ?? 0) });
+    programs.push({ name: progName(p.id), runsPerConnect: +(runs / connects).toFixed(2), nsPerRun: Math.round(ns / runs), nsPerConnect: Math.round(ns / connects), recursionMisses: misses });
   }
   return { programs, nsPerConnect: programs.reduce((t, p) => t + p.nsPerConnect, 0), recursionMisses };
 }

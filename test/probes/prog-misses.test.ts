@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import type { SrcRecord } from '../../agent/model/record.js';
 import { Tracer } from '../../agent/pipeline/tracer.js';
-import { recursionMisses } from '../../agent/probes/prog-misses.js';
+import { progCounters, recursionMisses } from '../../agent/probes/prog-misses.js';
 import { join } from 'node:path';
 
 const isRoot = process.getuid?.() === 0;
@@ -13,13 +13,18 @@ const FAKE = join(import.meta.dirname, '..', 'fixtures', 'fake-bpftrace.sh');
 
 describe.skipIf(!isRoot)('the kernel\'s count of skipped probe runs', () => {
   it('is read from a real bpftrace\'s program fds (0 here), and is null for a process without BPF programs', async () => {
-    const bt = execa('bpftrace', ['-e', 'tracepoint:syscalls:sys_enter_getppid { @n = count(); } BEGIN { printf("ready\\n"); }'], { reject: false, buffer: false });
+    const bt = execa('bpftrace', ['-e', 'tracepoint:syscalls:sys_enter_getppid { @n = count(); } tracepoint:syscalls:sys_enter_getpgid { @g = count(); } BEGIN { printf("ready\\n"); }'], { reject: false, buffer: false });
     try {
       await new Promise<void>((resolve, reject) => {
         bt.stdout!.on('data', (c: Buffer) => c.toString().includes('ready') && resolve());
         void bt.then(() => reject(new Error('bpftrace exited before it was ready')));
       });
       expect(recursionMisses(bt.pid!)).toBe(0);
+      // One reader for the agent and the benchmark: every program bpftrace loaded, each with its own id.
+      const progs = progCounters(bt.pid!)!;
+      expect(progs.length).toBeGreaterThanOrEqual(2); // the two probes
+      expect(new Set(progs.map((p) => p.id)).size).toBe(progs.length);
+      expect(progs.every((p) => p.id > 0 && p.recursionMisses === 0)).toBe(true);
       expect(recursionMisses(process.pid)).toBeNull();
       expect(recursionMisses(2 ** 22 + 7)).toBeNull(); // no such pid
     } finally {
