@@ -31,12 +31,14 @@ route the socket used (dev, gateway), the destination, outcome (established |
 refused | timeout | unreachable | error), errno and latencyMs. Lost events are
 reported in the stream ("type":"lost") and summed on stderr at exit.
 
-Environment: BPFTRACE_MAP_KEYS_MAX (connects awaiting an outcome, or finished
-and not yet drained, in the kernel; default 65536), BPFTRACE_PERF_RB_PAGES
-(per-CPU output buffer, default 1024), SRCTRACE_SCHED=normal (do not run at
-SCHED_BATCH / nice -5), SRCTRACE_RAW_LOG=FILE (keep every bpftrace line and
-drained connect, for bug reports), SRCTRACE_DRAIN_HELPER=PATH (another build
-of srctrace-drain, the helper that reads finished connects from the kernel).
+Environment: BPFTRACE_MAX_MAP_KEYS (or its old name BPFTRACE_MAP_KEYS_MAX:
+connects awaiting an outcome, or finished and not yet drained, in the
+kernel; default 65536; passed to bpftrace under both names),
+BPFTRACE_PERF_RB_PAGES (per-CPU output buffer, default 1024),
+SRCTRACE_SCHED=normal (do not run at SCHED_BATCH / nice -5),
+SRCTRACE_RAW_LOG=FILE (keep every bpftrace line and drained connect, for bug
+reports), SRCTRACE_DRAIN_HELPER=PATH (another build of srctrace-drain, the
+helper that reads finished connects from the kernel).
 
 Needs root, bpftrace >= 0.14 and a kernel with BTF (Linux 5.x distributions).
 Exit status: 0 ok (also when stopped with Ctrl-C or SIGTERM), 1 failure

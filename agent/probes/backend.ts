@@ -2,7 +2,7 @@
 // the final source port directly); else the raw tracepoint where bpftrace
 // can attach one (much cheaper per TCP state change); else the stable
 // tracepoint, which every bpftrace since 0.14 and every kernel since 4.16 has.
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,6 +56,27 @@ export async function rawTracepointSupported(bpftrace: string): Promise<boolean>
   }
 }
 
+/**
+ * Why a bpftrace that should know raw tracepoints did not list this one.
+ * bpftrace 0.27 (unlike 0.23; releases between were not checked) looks raw
+ * tracepoints up in tracefs's available_filter_functions, which some kernels
+ * (this project's CI VMs among them) do not let even root read; without it
+ * it finds none.
+ */
+function rawTracepointHint(): string {
+  const unreadable = TRACEFS.every((d) => {
+    try {
+      closeSync(openSync(`${d}/available_filter_functions`, 'r'));
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  return unreadable
+    ? 'bpftrace 0.19 or newer is needed, and newer releases such as 0.27 find raw tracepoints only through tracefs available_filter_functions, which this kernel does not let them read'
+    : 'bpftrace 0.19 or newer needed';
+}
+
 export async function chooseBackend(choice: BackendChoice, bpftrace: string): Promise<Backend> {
   if (choice === 'kprobe') {
     if (!kprobesAvailable()) throw new KernelSupportError('--backend kprobe: this kernel offers no kprobes (CONFIG_KPROBES); use --backend tracepoint');
@@ -67,7 +88,7 @@ export async function chooseBackend(choice: BackendChoice, bpftrace: string): Pr
   if (choice === 'tracepoint') return 'tracepoint';
   if (choice === 'rawtracepoint') {
     if (!(await rawTracepointSupported(bpftrace))) {
-      throw new KernelSupportError(`--backend rawtracepoint: ${bpftrace} cannot attach rawtracepoint:inet_sock_set_state (bpftrace 0.19 or newer needed); use --backend tracepoint`);
+      throw new KernelSupportError(`--backend rawtracepoint: ${bpftrace} cannot attach rawtracepoint:inet_sock_set_state (${rawTracepointHint()}); use --backend tracepoint`);
     }
     return 'rawtracepoint';
   }

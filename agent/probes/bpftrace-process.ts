@@ -31,6 +31,26 @@ export function quietFlags(version: string): string[] {
   return major > 0 || minor >= 17 ? ['--no-warnings'] : [];
 }
 
+/**
+ * Sizes for bpftrace, from the environment or srctrace's defaults: 4 MB of
+ * perf buffer per CPU absorbs bursts; 65,536 connects may await an outcome
+ * in the kernel's join map (before starts fall back to S lines) or wait
+ * there for the drain helper. The map size goes out under both of its names
+ * (checked: 0.17 reads BPFTRACE_MAP_KEYS_MAX; 0.23 reads either, and with
+ * both set warns that the old one is deprecated, unless --no-warnings, which
+ * srctrace passes; 0.27 reads only
+ * BPFTRACE_MAX_MAP_KEYS and ignores the old one without a word, so its maps
+ * stayed at 4,096 keys until both were set).
+ */
+export function bpftraceEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const keys = env.BPFTRACE_MAX_MAP_KEYS ?? env.BPFTRACE_MAP_KEYS_MAX ?? '65536';
+  return {
+    BPFTRACE_PERF_RB_PAGES: env.BPFTRACE_PERF_RB_PAGES ?? '1024',
+    BPFTRACE_MAP_KEYS_MAX: keys,
+    BPFTRACE_MAX_MAP_KEYS: keys,
+  };
+}
+
 export interface ExitInfo {
   exitCode: number | null;
   signal: string | null;
@@ -63,14 +83,7 @@ export class BpftraceProcess {
     const [file, argv] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', '--', ...cmd]] : [cmd[0]!, cmd.slice(1)];
     this.child = execa(file, argv, {
       input: opts.program,
-      // 4 MB of perf buffer per CPU absorbs bursts; 65,536 connects may await an
-      // outcome in the kernel's join map before starts fall back to S lines.
-      // Either can be raised from the environment.
-      env: {
-        BPFTRACE_PERF_RB_PAGES: process.env.BPFTRACE_PERF_RB_PAGES ?? '1024',
-        BPFTRACE_MAP_KEYS_MAX: process.env.BPFTRACE_MAP_KEYS_MAX ?? '65536',
-        ...opts.env,
-      },
+      env: { ...bpftraceEnv(process.env), ...opts.env },
       buffer: false,
       reject: false,
       cleanup: true,

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FRAME_BYTES } from '../../agent/decode/joined-frame.js';
 import { drainHelperPath, FrameReader, usesMapDrain } from '../../agent/probes/map-drain.js';
+import { bpftraceEnv } from '../../agent/probes/bpftrace-process.js';
 import { batchPrefix, TRACER_NICE } from '../../agent/probes/sched.js';
 
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
@@ -34,7 +35,7 @@ export class BareBpftrace {
     const [file, argv] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', '--', ...cmd]] : [cmd[0]!, cmd.slice(1)];
     this.child = spawn(file, argv, {
       stdio: ['pipe', output === 'devnull' ? 'ignore' : 'pipe', 'pipe'],
-      env: { ...process.env, BPFTRACE_PERF_RB_PAGES: '1024', BPFTRACE_MAP_KEYS_MAX: '65536' },
+      env: { ...process.env, ...bpftraceEnv({}) },
     });
     this.child.stdin!.end(program);
     this.child.stderr!.setEncoding('utf8');
