@@ -17,7 +17,12 @@
 #   forky   0.27  finds raw tracepoints only through tracefs's
 #                 available_filter_functions, which these VMs do not let root
 #                 read, so auto picks the tracepoint set: every end-to-end test
-#                 with it.
+#                 with it. Then every end-to-end test with the raw tracepoint
+#                 set, which auto picks on kernels that allow the read: a
+#                 second wrapper binds a stand-in file over
+#                 available_filter_functions (in its private mount namespace
+#                 only) that lists the tracepoint's stub functions, as the
+#                 real one does.
 # SRCTRACE_TEST_BACKEND makes each test check which set srctrace really ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,9 +31,16 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p test-artifacts
 
-# chroot_bpftrace SUITE: builds (once) the chroot, prints the wrapper's path.
+# chroot_bpftrace SUITE [raw]: builds (once) the chroot, prints the wrapper's
+# path; with "raw", a wrapper whose bpftrace sees the stand-in
+# available_filter_functions.
 chroot_bpftrace() {
-  local suite=$1 root=/var/tmp/srctrace-bpftrace-$1
+  local suite=$1 root=/var/tmp/srctrace-bpftrace-$1 name=bpftrace binds=
+  if [ "${2:-}" = raw ]; then
+    name=bpftrace-raw
+    printf '%s\n' __probestub_inet_sock_set_state __bpf_trace_inet_sock_set_state > "$tmp/available_filter_functions"
+    binds="for t in $root/sys/kernel/tracing $root/sys/kernel/debug/tracing; do [ -e \$t/available_filter_functions ] && mount --bind $tmp/available_filter_functions \$t/available_filter_functions; done;"
+  fi
   if [ ! -x "$root/usr/bin/bpftrace" ]; then
     command -v debootstrap >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null; }
     echo "compat: building a Debian $suite chroot with bpftrace in $root (once)" >&2
@@ -38,12 +50,12 @@ chroot_bpftrace() {
     mv "$root.tmp" "$root"
   fi
   mkdir -p "$tmp/$suite"
-  cat > "$tmp/$suite/bpftrace" <<WRAP
+  cat > "$tmp/$suite/$name" <<WRAP
 #!/bin/sh
-exec unshare --mount --propagation private sh -c 'for d in proc sys dev; do mount --rbind /\$d $root/\$d; done; exec chroot $root /usr/bin/bpftrace "\$@"' bpftrace "\$@"
+exec unshare --mount --propagation private sh -c 'for d in proc sys dev; do mount --rbind /\$d $root/\$d; done; $binds exec chroot $root /usr/bin/bpftrace "\$@"' bpftrace "\$@"
 WRAP
-  chmod +x "$tmp/$suite/bpftrace"
-  echo "$tmp/$suite/bpftrace"
+  chmod +x "$tmp/$suite/$name"
+  echo "$tmp/$suite/$name"
 }
 
 # kprobe_compiles SUITE WRAPPER: the kprobe set cannot attach here, so it is
@@ -89,6 +101,7 @@ for suite in trixie forky; do
       ;;
     forky)
       e2e "$suite" "$bt" tracepoint "$suite-tp" test/e2e test/probes/sched.test.ts || status=$?
+      e2e "$suite" "$(chroot_bpftrace "$suite" raw)" rawtracepoint "$suite-raw" test/e2e test/probes/sched.test.ts || status=$?
       ;;
   esac
   summary+=("$suite:$version")

@@ -2,7 +2,7 @@
 // per connect). When that map is full, starts must fall back to S lines and
 // outcomes to O lines, joined by the agent, and still lose nothing. A tiny map
 // (BPFTRACE_MAP_KEYS_MAX=64) and 300 connects pending at once force it.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,6 +52,11 @@ describe.skipIf(!isRoot)(`kernel join map full${isRoot ? '' : ` (skipped: ${NOT_
     const ours = records.filter((r): r is ConnectionRecord => r.type === 'connection' && r.netns === hostNetns() && r.daddr === SILENT);
     expect(ours).toHaveLength(N);
     const bySport = new Map(ours.map((r) => [r.sport, r]));
+    // Any attempt without its record says which records took its place, and what srctrace said about loss.
+    const sports = new Set(pending.map((p) => p.sport));
+    const missing = pending.filter((p) => !bySport.has(p.sport));
+    if (missing.length) await copyFile(raw, 'test-artifacts/pend-map-full-raw.log').catch(() => undefined);
+    expect(missing, JSON.stringify({ others: ours.filter((r) => !sports.has(r.sport as number)), stderr })).toEqual([]);
     for (const p of pending) {
       // The route comes from C lines and O lines alike.
       expect(bySport.get(p.sport)).toMatchObject({ pid: p.pid, tid: p.tid, saddr: t.service.v4, outcome: 'refused', errno: 111, ...labRoute(t, SILENT) });
