@@ -38,9 +38,8 @@ export function quietFlags(version: string): string[] {
  * there for the drain helper. The map size goes out under both of its names
  * (checked: 0.17 reads BPFTRACE_MAP_KEYS_MAX; 0.23 reads either, and with
  * both set warns that the old one is deprecated, unless --no-warnings, which
- * srctrace passes; 0.27 reads only
- * BPFTRACE_MAX_MAP_KEYS and ignores the old one without a word, so its maps
- * stayed at 4,096 keys until both were set).
+ * srctrace passes; 0.27 reads only BPFTRACE_MAX_MAP_KEYS and ignores the old
+ * one without a word, so its maps stayed at 4,096 keys until both were set).
  */
 export function bpftraceEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   const keys = env.BPFTRACE_MAX_MAP_KEYS ?? env.BPFTRACE_MAP_KEYS_MAX ?? '65536';
