@@ -44,7 +44,8 @@ function whatIsWrong(line: string, tag: keyof typeof LAYOUT): ProbeEvent {
 }
 
 const LINES = /^@lines: (\d{1,20})$/;
-const LOST = /^Lost (\d+) events$/;
+/** bpftrace's own loss notice: output lost between the probes and bpftrace (on stdout up to 0.23, on stderr in 0.27). */
+export const LOST_EVENTS = /^Lost (\d+) events$/;
 // END's print(@pend): connects still awaiting an outcome, as decimal tuple fields.
 const PEND = /^@pend\[0x([0-9a-f]{1,16})\]: \((\d{1,20}(?:, \d{1,20}){15})\)$/;
 const ATTACHING = /^Attaching \d+ probes?\.\.\.$/;
@@ -105,7 +106,7 @@ function decodePending(line: string): ProbeEvent {
 
 export function decodeLine(line: string): ProbeEvent {
   if (line.trim() === '') return { kind: 'info', text: '' };
-  const lost = LOST.exec(line);
+  const lost = LOST_EVENTS.exec(line);
   if (lost) return { kind: 'lost', count: Number(lost[1]) };
   if (ATTACHING.test(line)) return { kind: 'info', text: line };
   if (line.startsWith('@pend[')) return decodePending(line);

@@ -12,10 +12,10 @@
 // judged two snapshots (two seconds) later, and the last one once bpftrace has
 // exited and everything it printed has been read.
 
-/** A line the probes count in @lines: C, S, O or P followed by a space. */
+/** A line the probes count in @lines: C, S, O, P or F followed by a space. */
 export function isCountedLine(line: string): boolean {
   const c = line.charCodeAt(0);
-  return line.charCodeAt(1) === 32 && (c === 67 || c === 83 || c === 79 || c === 80);
+  return line.charCodeAt(1) === 32 && (c === 67 || c === 83 || c === 79 || c === 80 || c === 70);
 }
 
 const LAG = 2;

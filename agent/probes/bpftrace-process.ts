@@ -3,6 +3,7 @@
 // kill bpftrace even if the agent itself is SIGKILLed, so no probe outlives us.
 import { existsSync } from 'node:fs';
 import { execa, type ResultPromise } from 'execa';
+import { LOST_EVENTS } from '../decode/decode-line.js';
 import { LineSplitter } from './line-splitter.js';
 import { howExited, MapDrain, type MapDrainOptions } from './map-drain.js';
 import { batchPrefix } from './sched.js';
@@ -56,8 +57,9 @@ export interface ExitInfo {
   stderr: string;
 }
 
-// Harmless noise from bpftrace 0.17 on these kernels.
-const NOISE = [/couldn't set RLIMIT_MEMLOCK/, /WARNING: Addrspace/, /^\s*~+\s*$/, /Error while reading traceable functions/];
+// Harmless noise from bpftrace 0.17 on these kernels; and 0.27's exit
+// summary of the "Lost N events" lines already passed on (see below).
+const NOISE = [/couldn't set RLIMIT_MEMLOCK/, /WARNING: Addrspace/, /^\s*~+\s*$/, /Error while reading traceable functions/, /^WARNING: Total lost event count: \d+$/];
 
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
 
@@ -108,6 +110,11 @@ export class BpftraceProcess {
     this.child.stdout!.on('data', (chunk: string) => lines.push(chunk));
     this.child.stderr!.setEncoding('utf8');
     const errLines = new LineSplitter((l) => {
+      // bpftrace 0.27 prints its loss notice on stderr (0.17 and 0.23 on
+      // stdout): it joins the program's lines, so output lost in the kernel
+      // is counted whichever stream says so. Without this, lost F and X
+      // lines (which @lines does not count) went unreported under 0.27.
+      if (LOST_EVENTS.test(l)) return opts.onLine(l);
       if (NOISE.some((re) => re.test(l)) || l.trim() === '') return;
       this.stderrTail.push(l);
       if (this.stderrTail.length > 40) this.stderrTail.shift();

@@ -5,9 +5,9 @@ import { captureLines } from '../helpers/capture.js';
 const C = 'C 1 ffff 1 1 1 0 1 2 0 0 0 0 1 0 1 0 0 2 1 1 0';
 
 describe('LineAudit: lines the probes printed but the agent never read', () => {
-  it('counts C, S, O and P lines only', () => {
+  it('counts C, S, O, P and F lines only', () => {
     expect(['C 1', 'S 1', 'O 1', 'P 1', 'F 1', 'X 1', 'READY 1', '@lines: 3', 'Lost 3 events', 'C', ''].map(isCountedLine))
-      .toEqual([true, true, true, true, false, false, false, false, false, false, false]);
+      .toEqual([true, true, true, true, true, false, false, false, false, false, false]);
   });
 
   it('a real capture: every counted line arrived, so nothing is reported', () => {
