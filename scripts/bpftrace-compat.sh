@@ -12,12 +12,13 @@
 #
 # What each release runs:
 #   trixie  0.23  lists the raw tracepoint here, so auto picks that set: every
-#                 end-to-end test with it, then the lab test with the stable
-#                 tracepoint set;
+#                 end-to-end test with it (and the probe tests that run a real
+#                 bpftrace), then the lab test with the stable tracepoint set;
 #   forky   0.27  finds raw tracepoints only through tracefs's
 #                 available_filter_functions, which these VMs do not let root
 #                 read, so auto picks the tracepoint set: every end-to-end test
-#                 with it. Then every end-to-end test with the raw tracepoint
+#                 with it (and the probe tests that run a real bpftrace).
+#                 Then every end-to-end test with the raw tracepoint
 #                 set, which auto picks on kernels that allow the read: a
 #                 second wrapper binds a stand-in file over
 #                 available_filter_functions (in its private mount namespace
@@ -86,6 +87,10 @@ e2e() {
     --reporter=default --reporter=json --outputFile.json="test-artifacts/vitest-compat-$name.json"
 }
 
+# The probe-level tests that run a real bpftrace (SRCTRACE_BPFTRACE picks it):
+# scheduling, the drain helper against bpftrace's map, the kernel's skipped-run counter.
+REAL_BPFTRACE_PROBE_TESTS="test/probes/sched.test.ts test/probes/map-drain.test.ts test/probes/prog-misses.test.ts"
+
 status=0
 summary=()
 for suite in trixie forky; do
@@ -96,11 +101,11 @@ for suite in trixie forky; do
   kprobe_compiles "$suite" "$bt" || status=1
   case $suite in
     trixie)
-      e2e "$suite" "$bt" rawtracepoint "$suite-raw" test/e2e test/probes/sched.test.ts || status=$?
+      e2e "$suite" "$bt" rawtracepoint "$suite-raw" test/e2e $REAL_BPFTRACE_PROBE_TESTS || status=$?
       e2e "$suite" "$bt" tracepoint "$suite-tp" test/e2e/trace-lab.test.ts || status=$?
       ;;
     forky)
-      e2e "$suite" "$bt" tracepoint "$suite-tp" test/e2e test/probes/sched.test.ts || status=$?
+      e2e "$suite" "$bt" tracepoint "$suite-tp" test/e2e $REAL_BPFTRACE_PROBE_TESTS || status=$?
       e2e "$suite" "$(chroot_bpftrace "$suite" raw)" rawtracepoint "$suite-raw" test/e2e test/probes/sched.test.ts || status=$?
       ;;
   esac

@@ -14,6 +14,8 @@ import { ensureTracefs } from '../../agent/probes/preflight.js';
 
 const isRoot = process.getuid?.() === 0;
 const HELPER = drainHelperPath();
+// The system's bpftrace, or another release (scripts/bpftrace-compat.sh runs this file with each).
+const BPFTRACE = process.env.SRCTRACE_BPFTRACE ?? 'bpftrace';
 
 /** 16 address bytes -> the two little-endian u64 words the tracepoint program stores. */
 function words(bytes: number[]): [bigint, bigint] {
@@ -48,7 +50,7 @@ ${Array.from({ length: n }, (_, i) => {
 async function drainedFrames(n: number, args: string[]): Promise<Buffer[]> {
   const frames: Buffer[] = [];
   const proc = new BpftraceProcess({
-    bpftrace: 'bpftrace', program: program(n), onLine: () => {},
+    bpftrace: BPFTRACE, program: program(n), onLine: () => {},
     drain: { helper: HELPER, args, onFrames: (buf, count) => {
       for (let i = 0; i < count; i++) frames.push(Buffer.from(buf.subarray(i * FRAME_BYTES, (i + 1) * FRAME_BYTES)));
     } },
@@ -98,7 +100,7 @@ describe.skipIf(!isRoot)('srctrace-drain with a real BPF map', () => {
 
   it('refuses a map whose layout differs from the program it was built for', async () => {
     const proc = new BpftraceProcess({
-      bpftrace: 'bpftrace', program: 'BEGIN { @done[(uint64)1, (uint64)2] = ((uint64)3, (uint64)4); printf("READY %llu\\n", nsecs); }', onLine: () => {},
+      bpftrace: BPFTRACE, program: 'BEGIN { @done[(uint64)1, (uint64)2] = ((uint64)3, (uint64)4); printf("READY %llu\\n", nsecs); }', onLine: () => {},
       drain: { helper: HELPER, onFrames: () => {} },
     });
     await expect(proc.ready).rejects.toThrow(/key 16 \/ value 16 bytes, expected 16 \/ 184: bpf\/srctrace-tracepoint.bt and this helper disagree/);
@@ -112,7 +114,7 @@ describe.skipIf(!isRoot)('srctrace-drain with a real BPF map', () => {
     expect(gone.stderr).toMatch(/srctrace-drain: process 999999999 is gone/);
 
     // A parent that is SIGKILLed (as srctrace could be) takes the helper with it.
-    const bt = new BpftraceProcess({ bpftrace: 'bpftrace', program: program(1), onLine: () => {} });
+    const bt = new BpftraceProcess({ bpftrace: BPFTRACE, program: program(1), onLine: () => {} });
     await bt.ready;
     const parent = execa('bash', ['-c', `"${HELPER}" --pid ${bt.pid} --parent-pid $$ < <(sleep 600 2>/dev/null) >/dev/null 2>&1 & echo $!; wait`], { reject: false });
     const helperPid = await new Promise<number>((resolve) => parent.stdout!.once('data', (c: Buffer) => resolve(Number(c.toString().trim()))));
