@@ -57,9 +57,11 @@ export interface ExitInfo {
   stderr: string;
 }
 
-// Harmless noise from bpftrace 0.17 on these kernels; and 0.27's exit
-// summary of the "Lost N events" lines already passed on (see below).
-const NOISE = [/couldn't set RLIMIT_MEMLOCK/, /WARNING: Addrspace/, /^\s*~+\s*$/, /Error while reading traceable functions/, /^WARNING: Total lost event count: \d+$/];
+// Harmless noise from bpftrace 0.17 on these kernels; and from 0.27 its
+// start-up line (on stderr; 0.17 prints "Attaching N probes..." on stdout)
+// and its exit summary of the "Lost N events" lines already passed on (see
+// below), which would otherwise stand as the reason bpftrace exited.
+const NOISE = [/couldn't set RLIMIT_MEMLOCK/, /WARNING: Addrspace/, /^\s*~+\s*$/, /Error while reading traceable functions/, /Could not read functions from \S*available_filter_functions/, /^Attached \d+ probes?$/, /^WARNING: Total lost event count: \d+$/];
 
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
 
