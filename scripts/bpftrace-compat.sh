@@ -79,12 +79,33 @@ kprobe_compiles() {
   fi
 }
 
-# e2e SUITE WRAPPER BACKEND NAME TESTS...: one vitest run, its JSON kept as test-artifacts/vitest-compat-NAME.json.
+# e2e SUITE WRAPPER BACKEND NAME TESTS...: one vitest run, its JSON kept as
+# test-artifacts/vitest-compat-NAME.json. A file that fails is run once more
+# on its own (a fresh lab): pend-map-full.test.ts failed twice in about 25
+# runs with the raw tracepoint set (one attempt without its record; once,
+# most outcomes unseen), cause not found (see the README's Known issues). A
+# failure that passes when run again is printed as FLAKY, with the first
+# failure left above it in the log; one that fails again fails the run.
 e2e() {
   local suite=$1 bt=$2 backend=$3 name=$4
   shift 4
-  SRCTRACE_BPFTRACE="$bt" SRCTRACE_TEST_BACKEND="$backend" npx vitest run "$@" \
-    --reporter=default --reporter=json --outputFile.json="test-artifacts/vitest-compat-$name.json"
+  local json="test-artifacts/vitest-compat-$name.json"
+  if SRCTRACE_BPFTRACE="$bt" SRCTRACE_TEST_BACKEND="$backend" npx vitest run "$@" \
+    --reporter=default --reporter=json --outputFile.json="$json"; then
+    return 0
+  fi
+  local failed
+  failed=$(node -e '
+    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    console.log(r.testResults.filter((t) => t.status === "failed").map((t) => require("path").relative(process.cwd(), t.name)).join(" "));
+  ' "$json") || return 1
+  [ -n "$failed" ] || return 1
+  echo "compat: $name: $failed failed; running it once more" >&2
+  # shellcheck disable=SC2086 # one word per file
+  SRCTRACE_BPFTRACE="$bt" SRCTRACE_TEST_BACKEND="$backend" npx vitest run $failed \
+    --reporter=default --reporter=json --outputFile.json="test-artifacts/vitest-compat-$name-rerun.json" || return 1
+  echo "compat: FLAKY ($name, $suite): $failed failed, then passed when run again; the first failure is above" >&2
+  echo "$name: $failed" >> test-artifacts/compat-flaky.txt
 }
 
 # The probe-level tests that run a real bpftrace (SRCTRACE_BPFTRACE picks it):
@@ -93,6 +114,7 @@ REAL_BPFTRACE_PROBE_TESTS="test/probes/sched.test.ts test/probes/map-drain.test.
 
 status=0
 summary=()
+rm -f test-artifacts/compat-flaky.txt
 for suite in trixie forky; do
   bt=$(chroot_bpftrace "$suite")
   version=$("$bt" --version)
@@ -122,6 +144,9 @@ node -e '
     passed += r.numPassedTests; failed += r.numFailedTests;
     return `${f.slice(14, -5)} ${r.numPassedTests}/${r.numTotalTests}`;
   });
-  console.log(`compat tests (${process.argv[1]}): ${passed} passed, ${failed} failed (${parts.join(", ")}; raw = rawtracepoint set, tp = tracepoint set)`);
+  let flaky = "";
+  try { flaky = fs.readFileSync("test-artifacts/compat-flaky.txt", "utf8").trim().split("\n").join("; "); } catch {}
+  console.log(`compat tests (${process.argv[1]}): ${passed} passed, ${failed} failed (${parts.join(", ")}; raw = rawtracepoint set, tp = tracepoint set)` +
+    (flaky ? `; failed once, then passed on its own: ${flaky}` : ""));
 ' "${summary[*]}" || true
 exit "$status"

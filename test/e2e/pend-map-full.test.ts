@@ -43,7 +43,7 @@ describe.skipIf(!isRoot)(`kernel join map full${isRoot ? '' : ` (skipped: ${NOT_
     const rawLines = (await readFile(raw, 'latin1')).split('\n');
     const ourLines = (tag: string) => rawLines.filter((l) => l.startsWith(`${tag} `) && l.split(' ')[3] === String(pending[0]!.pid)).length;
     const seen = { C: ourLines('C'), S: ourLines('S'), O: rawLines.filter((l) => l.startsWith('O ')).length, pendAtExit: rawLines.filter((l) => l.startsWith('@pend[')).length };
-    const why = `raw bpftrace lines: ${JSON.stringify(seen)}`;
+    const why = `raw bpftrace lines: ${JSON.stringify(seen)}; srctrace: ${stderr.trim().split('\n').at(-1)}`;
     expect(seen.C, why).toBeGreaterThan(0);
     expect(seen.C, why).toBeLessThanOrEqual(MAP);
     expect(seen.C + seen.S, why).toBe(N);
