@@ -35,7 +35,7 @@ export class BareBpftrace {
     const [file, argv] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', '--', ...cmd]] : [cmd[0]!, cmd.slice(1)];
     this.child = spawn(file, argv, {
       stdio: ['pipe', output === 'devnull' ? 'ignore' : 'pipe', 'pipe'],
-      env: { ...process.env, ...bpftraceEnv({}) },
+      env: { ...process.env, ...bpftraceEnv(process.env) },
     });
     this.child.stdin!.end(program);
     this.child.stderr!.setEncoding('utf8');

@@ -10,7 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ConnectionRecord, LostRecord } from '../../agent/model/record.js';
 import { destinationFor } from '../../agent/lab/topology.js';
-import { buildConnector, netnsInode, runConnector } from '../helpers/connector.js';
+import { netnsInode, runConnector } from '../helpers/connector.js';
 import { isRoot, NOT_ROOT_REASON, withLab } from '../helpers/lab.js';
 import { startSrctrace } from '../helpers/srctrace.js';
 
@@ -21,7 +21,6 @@ describe.skipIf(!isRoot)(`output lost in the kernel${isRoot ? '' : ` (skipped: $
 
   it(`${N} unroutable connects through a one-page output buffer: each is a record or counted as lost`, async () => {
     const t = lab.topology;
-    await buildConnector();
     const netns = await netnsInode(t.namespaces.host);
     const dest = destinationFor(t, 'unroutable', 4);
     const trace = await startSrctrace(['--format', 'ndjson'], { BPFTRACE_PERF_RB_PAGES: '1' });
