@@ -34,7 +34,9 @@ export function howExited(e: ExitInfo): string {
  * A pipe read can end mid-frame, so the tail waits for the next chunk.
  */
 export class FrameReader {
-  private rest: Buffer = Buffer.alloc(0);
+  /** Bytes of the hello line or of a frame cut off by the end of a read, completed by the next. */
+  private readonly head = Buffer.alloc(Math.max(FRAME_BYTES, HELLO.length));
+  private headUsed = 0;
   private hello = false;
   /** Set when the output did not start with the hello line. */
   protocolError = '';
@@ -43,31 +45,50 @@ export class FrameReader {
 
   /** Bytes of a frame cut off by the end of the output so far. */
   get partial(): number {
-    return this.hello ? this.rest.length : 0;
+    return this.hello ? this.headUsed : 0;
   }
 
-  /** False once the output is not the helper's (nothing more is read then). */
+  /**
+   * False once the output is not the helper's (nothing more is read then).
+   * A pipe read ends anywhere (64 KB is not a multiple of a frame), so most
+   * reads leave a frame cut in two: its bytes are completed in `head`
+   * instead of copying the whole next read behind them (a storm drains
+   * megabytes a second).
+   */
   push(chunk: Buffer): boolean {
     if (this.protocolError) return false;
-    let buf = this.rest.length ? Buffer.concat([this.rest, chunk]) : chunk;
+    let at = 0;
     if (!this.hello) {
-      if (buf.length < HELLO.length) {
-        this.rest = buf;
-        return true;
-      }
-      if (!buf.subarray(0, HELLO.length).equals(HELLO)) {
-        this.protocolError = `srctrace-drain printed ${JSON.stringify(buf.toString('latin1', 0, 40))} instead of ${JSON.stringify(HELLO.toString())}`;
-        this.rest = Buffer.alloc(0);
+      at = this.fill(chunk, HELLO.length);
+      if (this.headUsed < HELLO.length) return true;
+      if (!this.head.subarray(0, HELLO.length).equals(HELLO)) {
+        this.protocolError = `srctrace-drain printed ${JSON.stringify(this.head.toString('latin1', 0, HELLO.length) + chunk.toString('latin1', at, at + 30))} instead of ${JSON.stringify(HELLO.toString())}`;
+        this.headUsed = 0;
         return false;
       }
       this.hello = true;
+      this.headUsed = 0;
       this.onHello();
-      buf = buf.subarray(HELLO.length);
     }
-    const whole = buf.length - (buf.length % FRAME_BYTES);
-    if (whole > 0) this.onFrames(buf, whole / FRAME_BYTES);
-    this.rest = whole === buf.length ? Buffer.alloc(0) : Buffer.from(buf.subarray(whole));
+    if (this.headUsed > 0) {
+      at += this.fill(chunk.subarray(at), FRAME_BYTES);
+      if (this.headUsed < FRAME_BYTES) return true;
+      this.headUsed = 0;
+      this.onFrames(this.head, 1);
+    }
+    const whole = Math.floor((chunk.length - at) / FRAME_BYTES);
+    if (whole > 0) this.onFrames(at === 0 ? chunk : chunk.subarray(at), whole);
+    at += whole * FRAME_BYTES;
+    this.fill(chunk.subarray(at), FRAME_BYTES);
     return true;
+  }
+
+  /** Copies from `src` into head until it holds `upTo` bytes; returns how many were taken. */
+  private fill(src: Buffer, upTo: number): number {
+    const n = Math.min(upTo - this.headUsed, src.length);
+    src.copy(this.head, this.headUsed, 0, n);
+    this.headUsed += n;
+    return n;
   }
 }
 

@@ -1,13 +1,24 @@
 // NDJSON: every record kind, one JSON object per line (the export contract).
-import { agentNdjsonLine } from '../model/format.js';
-import type { SrcRecord } from '../model/record.js';
+// Connection records (all but a few) are written as bytes straight into the
+// batch (connection-bytes.ts); the rest go through JSON.stringify.
+import { toNdjsonLine } from '../model/format.js';
+import type { ConnectionRecord, SrcRecord } from '../model/record.js';
 import { batchedWriter } from './batched-writer.js';
+import { ConnectionBytes } from './connection-bytes.js';
 import { endStream, type Sink, type TextOut } from './sink.js';
 
 export function ndjsonSink(out: TextOut): Sink {
   const w = batchedWriter(out);
+  const bytes = new ConnectionBytes();
+  // One function for every record (none made per record): it writes `current`.
+  let current: ConnectionRecord | null = null;
+  const writeCurrent = (buf: Buffer, at: number) => bytes.write(current!, buf, at);
   return {
-    write: (record: SrcRecord) => w.line(agentNdjsonLine(record)),
+    write: (record: SrcRecord) => {
+      if (record.type !== 'connection') return w.line(toNdjsonLine(record));
+      current = record;
+      w.lineBytes(bytes.prepare(record), writeCurrent);
+    },
     close: () => {
       w.flush();
       return endStream(out);

@@ -9,7 +9,8 @@ export interface Sink {
 
 /** Minimal writable the text sinks need (process.stdout, a file stream, a test buffer). */
 export interface TextOut {
-  write(chunk: string | Uint8Array): boolean;
+  /** `written` (if given) runs once the stream is done with `chunk` (or has failed). */
+  write(chunk: string | Uint8Array, written?: (err?: Error | null) => void): boolean;
   once(event: 'drain', cb: () => void): unknown;
   end?(cb?: () => void): unknown;
 }

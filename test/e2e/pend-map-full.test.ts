@@ -5,7 +5,7 @@
 import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { ConnectionRecord } from '../../agent/model/record.js';
 import { pendingThenRefused, withBlackholedLab } from '../helpers/pending.js';
 import { labRoute } from '../helpers/lab-route.js';
@@ -37,26 +37,35 @@ describe.skipIf(!isRoot)(`kernel join map full${isRoot ? '' : ` (skipped: ${NOT_
     let count = 0;
     await trace.waitFor((r) => r.type === 'connection' && r.netns === hostNetns() && ++count >= N, 30_000).catch(() => undefined);
     const { records, stderr } = await trace.stop();
-    expect(stderr).toMatch(/lost 0 in kernel, 0 in agent/);
 
     // Both paths were taken: joined C lines while the map had room, S + O after.
     const rawLines = (await readFile(raw, 'latin1')).split('\n');
     const ourLines = (tag: string) => rawLines.filter((l) => l.startsWith(`${tag} `) && l.split(' ')[3] === String(pending[0]!.pid)).length;
     const seen = { C: ourLines('C'), S: ourLines('S'), O: rawLines.filter((l) => l.startsWith('O ')).length, pendAtExit: rawLines.filter((l) => l.startsWith('@pend[')).length };
-    const why = `raw bpftrace lines: ${JSON.stringify(seen)}; srctrace: ${stderr.trim().split('\n').at(-1)}`;
+    // On failure: what the client saw at the end (errno 111 refused, -1 still pending), what
+    // srctrace recorded, its loss records (skipped probe runs among them) and summary; the raw log is kept.
+    const tally = (xs: (string | number | null)[]) => xs.reduce<Record<string, number>>((m, x) => ({ ...m, [String(x)]: (m[String(x)] ?? 0) + 1 }), {});
+    const why = JSON.stringify({
+      raw: seen,
+      clientFinal: tally(lines.filter((l) => l.phase === 'final').map((l) => l.errno)),
+      outcomes: tally(records.filter((r): r is ConnectionRecord => r.type === 'connection' && r.daddr === SILENT).map((r) => r.outcome)),
+      lost: records.filter((r) => r.type === 'lost'),
+      srctrace: stderr.trim().split('\n').slice(-6),
+    });
+    onTestFailed(() => copyFile(raw, 'test-artifacts/pend-map-full-raw.log').catch(() => undefined));
+    expect(stderr, why).toMatch(/lost 0 in kernel, 0 in agent/);
     expect(seen.C, why).toBeGreaterThan(0);
     expect(seen.C, why).toBeLessThanOrEqual(MAP);
     expect(seen.C + seen.S, why).toBe(N);
     expect(seen.pendAtExit, why).toBe(0);
 
     const ours = records.filter((r): r is ConnectionRecord => r.type === 'connection' && r.netns === hostNetns() && r.daddr === SILENT);
-    expect(ours).toHaveLength(N);
+    expect(ours, why).toHaveLength(N);
     const bySport = new Map(ours.map((r) => [r.sport, r]));
     // Any attempt without its record says which records took its place, and what srctrace said about loss.
     const sports = new Set(pending.map((p) => p.sport));
     const missing = pending.filter((p) => !bySport.has(p.sport));
-    if (missing.length) await copyFile(raw, 'test-artifacts/pend-map-full-raw.log').catch(() => undefined);
-    expect(missing, JSON.stringify({ others: ours.filter((r) => !sports.has(r.sport as number)), stderr })).toEqual([]);
+    expect(missing, JSON.stringify({ others: ours.filter((r) => !sports.has(r.sport as number)), why })).toEqual([]);
     for (const p of pending) {
       // The route comes from C lines and O lines alike.
       expect(bySport.get(p.sport)).toMatchObject({ pid: p.pid, tid: p.tid, saddr: t.service.v4, outcome: 'refused', errno: 111, ...labRoute(t, SILENT) });
