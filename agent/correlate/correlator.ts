@@ -122,7 +122,7 @@ export class Correlator {
     if (early && idx >= 0) {
       const [h] = early.splice(idx, 1);
       if (early.length === 0) this.earlyOutcomes.delete(ev.sk);
-      this.finish(ev, h!.ev, now, out);
+      this.finishInto(out, ev, h!.ev, now);
       return out;
     }
 
@@ -146,7 +146,7 @@ export class Correlator {
     if (list && list.length === 1 && list[0]!.ts <= ev.ts) {
       this.pending.delete(ev.sk);
       this.pendingCount--;
-      this.finish(list[0]!, ev, now, out);
+      this.finishInto(out, list[0]!, ev, now);
       return out;
     }
     let i = list ? list.length - 1 : -1;
@@ -168,7 +168,7 @@ export class Correlator {
       out.push({ via: 'socket', start: lost, end: null, outcome: 'error', errno: null, note: 'outcome lost (kernel event loss)' });
     }
     if (list.length === 0) this.pending.delete(ev.sk);
-    this.finish(matched, ev, now, out);
+    this.finishInto(out, matched, ev, now);
     return out;
   }
 
@@ -181,11 +181,11 @@ export class Correlator {
     if (this.pending.has(start.sk) || this.earlyOutcomes.has(start.sk)) {
       return [...this.onStart(start, now), ...this.onOutcome(end, now)];
     }
-    const out: Attempt[] = [];
     this.newestTs = Math.max(this.newestTs, end.ts);
     this.rememberStart(start);
-    this.finish(start, end, now, out);
-    return out;
+    // Every drained connect passes here: an array of exactly its size, not one grown by push.
+    const a = this.finish(start, end, now);
+    return a ? [a] : [];
   }
 
   onConnectError(ev: ConnectErrorEvent, now: number): Attempt[] {
@@ -276,7 +276,13 @@ export class Correlator {
     }
   }
 
-  private finish(start: StartEvent, end: OutcomeEvent, now: number, out: Attempt[]): void {
+  private finishInto(out: Attempt[], start: StartEvent, end: OutcomeEvent, now: number): void {
+    const a = this.finish(start, end, now);
+    if (a) out.push(a);
+  }
+
+  /** The attempt `end` finishes, or null while it waits for its connect() error (closedQuietly). */
+  private finish(start: StartEvent, end: OutcomeEvent, now: number): Attempt | null {
     if (end.newState === 7) {
       const failed = this.failedStarts.get(start.sk);
       if (failed) failed.push(start.ts);
@@ -285,18 +291,12 @@ export class Correlator {
     // Its connect() error may have arrived first: it completes this attempt, never a record of its own.
     const error = this.takeHeldError(start);
     if (end.newState === 7 && end.skErr === 0) {
-      if (error) {
-        out.push({ via: 'socket', start, end, outcome: outcomeForErrno(error.errno), errno: error.errno, note: null });
-        return;
-      }
+      if (error) return { via: 'socket', start, end, outcome: outcomeForErrno(error.errno), errno: error.errno, note: null };
       this.closedQuietly.set(`${start.sk}/${start.ts}`, { ev: { start, end }, deadline: now + this.holdNs });
-      return;
+      return null;
     }
-    if (end.newState !== 7) {
-      out.push({ via: 'socket', start, end, outcome: 'established', errno: null, note: null });
-      return;
-    }
-    out.push({ via: 'socket', start, end, outcome: outcomeForErrno(end.skErr), errno: end.skErr, note: null });
+    if (end.newState !== 7) return { via: 'socket', start, end, outcome: 'established', errno: null, note: null };
+    return { via: 'socket', start, end, outcome: outcomeForErrno(end.skErr), errno: end.skErr, note: null };
   }
 
   /** The held connect() error whose call covers this start (removed and counted as merged), if any. */

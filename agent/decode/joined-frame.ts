@@ -95,10 +95,17 @@ function isZero(b: Buffer, o: number, words: number): boolean {
   return true;
 }
 
+// Consecutive connects mostly leave by the same route: its object is shared
+// (like the name bytes, it must not be changed).
+let lastRoute: RouteInfo = NO_ROUTE;
+
 function route(b: Buffer, o: number): RouteInfo {
   if (isZero(b, o + DEV, 2)) return NO_ROUTE;
-  const gw = isZero(b, o + GW, 2) ? null : addr(b, o + GW).addr;
-  return { devBytes: name(b, o + DEV, lastDev), gateway: gw === '0.0.0.0' || gw === '::' ? null : gw };
+  const g = isZero(b, o + GW, 2) ? null : addr(b, o + GW).addr;
+  const gateway = g === '0.0.0.0' || g === '::' ? null : g;
+  const devBytes = name(b, o + DEV, lastDev);
+  if (lastRoute.devBytes !== devBytes || lastRoute.gateway !== gateway) lastRoute = { devBytes, gateway };
+  return lastRoute;
 }
 
 /** The frame at byte offset `o` of `b` (which must hold FRAME_BYTES from there). */
