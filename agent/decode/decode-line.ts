@@ -4,6 +4,7 @@
 import { commBytesFromWords } from './comm.js';
 import { addrFromWords, decodeSockaddr, normaliseAddr, wordsToBytes } from './addr.js';
 import type { ProbeEvent, RouteInfo, StartEvent, TaskInfo } from './events.js';
+import { LOST_EVENTS } from '../probes/bpftrace-text.js';
 
 const DEC = /^\d{1,20}$/;
 const SDEC = /^-?\d{1,20}$/;
@@ -44,8 +45,6 @@ function whatIsWrong(line: string, tag: keyof typeof LAYOUT): ProbeEvent {
 }
 
 const LINES = /^@lines: (\d{1,20})$/;
-/** bpftrace's own loss notice: output lost between the probes and bpftrace (on stdout up to 0.23, on stderr in 0.27). */
-export const LOST_EVENTS = /^Lost (\d+) events$/;
 // END's print(@pend): connects still awaiting an outcome, as decimal tuple fields.
 const PEND = /^@pend\[0x([0-9a-f]{1,16})\]: \((\d{1,20}(?:, \d{1,20}){15})\)$/;
 const ATTACHING = /^Attaching \d+ probes?\.\.\.$/;

@@ -3,7 +3,7 @@
 // kill bpftrace even if the agent itself is SIGKILLed, so no probe outlives us.
 import { existsSync } from 'node:fs';
 import { execa, type ResultPromise } from 'execa';
-import { LOST_EVENTS } from '../decode/decode-line.js';
+import { isNoise, LOST_EVENTS } from './bpftrace-text.js';
 import { LineSplitter } from './line-splitter.js';
 import { howExited, MapDrain, type MapDrainOptions } from './map-drain.js';
 import { batchPrefix } from './sched.js';
@@ -56,12 +56,6 @@ export interface ExitInfo {
   signal: string | null;
   stderr: string;
 }
-
-// Harmless noise from bpftrace 0.17 on these kernels; and from 0.27 its
-// start-up line (on stderr; 0.17 prints "Attaching N probes..." on stdout)
-// and its exit summary of the "Lost N events" lines already passed on (see
-// below), which would otherwise stand as the reason bpftrace exited.
-const NOISE = [/couldn't set RLIMIT_MEMLOCK/, /WARNING: Addrspace/, /^\s*~+\s*$/, /Error while reading traceable functions/, /Could not read functions from \S*available_filter_functions/, /^Attached \d+ probes?$/, /^WARNING: Total lost event count: \d+$/];
 
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
 
@@ -117,7 +111,7 @@ export class BpftraceProcess {
       // is counted whichever stream says so. Without this, lost F and X
       // lines (which @lines does not count) went unreported under 0.27.
       if (LOST_EVENTS.test(l)) return opts.onLine(l);
-      if (NOISE.some((re) => re.test(l)) || l.trim() === '') return;
+      if (isNoise(l)) return;
       this.stderrTail.push(l);
       if (this.stderrTail.length > 40) this.stderrTail.shift();
     });
