@@ -10,14 +10,18 @@ import { endStream, type Sink, type TextOut } from './sink.js';
 export function ndjsonSink(out: TextOut): Sink {
   const w = batchedWriter(out);
   const bytes = new ConnectionBytes();
-  // One function for every record (none made per record): it writes `current`.
+  // One function for every record (none made per record): it writes `current` and the newline.
   let current: ConnectionRecord | null = null;
-  const writeCurrent = (buf: Buffer, at: number) => bytes.write(current!, buf, at);
+  const writeCurrent = (buf: Buffer, at: number) => {
+    const end = bytes.write(current!, buf, at);
+    buf[end] = 10;
+    return end + 1;
+  };
   return {
     write: (record: SrcRecord) => {
       if (record.type !== 'connection') return w.line(toNdjsonLine(record));
       current = record;
-      w.lineBytes(bytes.prepare(record), writeCurrent);
+      w.lineBytes(bytes.prepare(record) + 1, writeCurrent);
     },
     close: () => {
       w.flush();

@@ -55,7 +55,7 @@ describe('connection records as NDJSON', () => {
   });
 
   it('stay exact when fragments are reused, and after the per-thread cache fills and starts over', async () => {
-    // More threads than the per-thread cache holds, each record twice (built, then reused), with
+    // More threads than the task cache holds, each record twice (built, then reused), with
     // escapes that a stale or mixed-up fragment would get wrong.
     const records: ConnectionRecord[] = [];
     for (let i = 0; i < 10_000; i++) {

@@ -25,19 +25,33 @@ export class RecordRing {
 
   /** Stores one record (JSON text); false if it is larger than the whole ring. */
   push(json: string): boolean {
-    const len = Buffer.byteLength(json) + 1;
-    if (len > this.maxBytes || this.maxRecords === 0) return false;
+    const at = this.place(Buffer.byteLength(json) + 1);
+    if (at < 0) return false;
+    this.bytes.write(json, at, 'utf8');
+    return true;
+  }
+
+  /** The same for a record's JSON as UTF-8 bytes (copied). */
+  pushBytes(json: Uint8Array): boolean {
+    const at = this.place(json.length + 1);
+    if (at < 0) return false;
+    this.bytes.set(json, at);
+    return true;
+  }
+
+  /** Makes room for `len` bytes (JSON and comma), numbers them, writes the comma; where the JSON goes, or -1. */
+  private place(len: number): number {
+    if (len > this.maxBytes || this.maxRecords === 0) return -1;
     const wraps = this.writePos + len > this.maxBytes;
     const at = wraps ? 0 : this.writePos;
     this.evictFor(at, len, wraps);
-    this.bytes.write(json, at, 'utf8');
     this.bytes[at + len - 1] = 0x2c; // ','
     const slot = this.next % this.maxRecords;
     this.starts[slot] = at;
     this.lengths[slot] = len;
     this.next += 1;
     this.writePos = at + len;
-    return true;
+    return at;
   }
 
   // Drops the oldest records that the new one overwrites or skips past, and

@@ -17,6 +17,7 @@ import { StaticFiles } from './static-files.js';
 import { TOKEN_QUERY_PARAM } from './token.js';
 import { createUpgradeHandler } from './upgrade.js';
 import { encodeMessage } from './wire.js';
+import { ConnectionBytes } from '../connection-bytes.js';
 
 export type { DashboardOptions, DashboardServer } from './options.js';
 
@@ -68,12 +69,24 @@ export async function startDashboardServer(opts: DashboardOptions): Promise<Dash
     for (const c of clients) c.sendIfKeepingUp(msg);
   }, STATS_INTERVAL_MS);
 
+  // Connection records are written as bytes (connection-bytes.ts, as the
+  // NDJSON sink does: the generic JSON.stringify cost four times as much).
+  const connectionBytes = new ConnectionBytes();
+  let scratch = Buffer.allocUnsafe(64 * 1024);
   const publish = (record: SrcRecord): void => {
     if (closing !== undefined) return;
     try {
       // Serialised once here (a snapshot, shared by every client); the record
       // types hold only JSON values, so this cannot fail short of a bug upstream.
-      if (ring.push(JSON.stringify(record))) flushes.recordAdded();
+      let added: boolean;
+      if (record.type === 'connection') {
+        const most = connectionBytes.prepare(record);
+        if (most > scratch.length) scratch = Buffer.allocUnsafe(most);
+        added = ring.pushBytes(scratch.subarray(0, connectionBytes.write(record, scratch, 0)));
+      } else {
+        added = ring.push(JSON.stringify(record));
+      }
+      if (added) flushes.recordAdded();
     } catch {
       // publish() is called from the pipeline's hot path and must never throw.
     }

@@ -18,7 +18,9 @@ describe('RecordRing', () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
       const rec = { i, pad: 'é'.repeat(seed % 120) }; // multi-byte, so bytes != characters
       all.push(rec);
-      expect(ring.push(JSON.stringify(rec))).toBe(true);
+      // Text and bytes (how connection records come) take turns: both must store the same.
+      const json = JSON.stringify(rec);
+      expect(i % 2 ? ring.pushBytes(Buffer.from(json)) : ring.push(json)).toBe(true);
       const kept = held(ring);
       expect(kept).toEqual(all.slice(ring.oldest));
       expect(ring.head - ring.oldest).toBeLessThanOrEqual(50);
@@ -33,6 +35,7 @@ describe('RecordRing', () => {
     const ring = new RecordRing(10, 64);
     ring.push('{"a":1}');
     expect(ring.push(JSON.stringify({ big: 'x'.repeat(100) }))).toBe(false);
+    expect(ring.pushBytes(Buffer.from(JSON.stringify({ big: 'y'.repeat(100) })))).toBe(false);
     expect(held(ring)).toEqual([{ a: 1 }]);
   });
 });

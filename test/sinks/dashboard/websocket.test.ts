@@ -3,7 +3,8 @@
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLOSE_CODE, MAX_CLIENT_MESSAGE_BYTES, type ServerMessage } from '../../../agent/model/messages.js';
-import type { LostRecord, StatusRecord } from '../../../agent/model/record.js';
+import type { LostRecord, SrcRecord, StatusRecord } from '../../../agent/model/record.js';
+import { hostileRecord } from '../../helpers/sample-record.js';
 import { Collector, connectClient, connectionRecord, ownOrigin, startFixture, upgradeStatus, wsUrl, type Fixture } from './helpers.js';
 
 let fx: Fixture | undefined;
@@ -94,6 +95,24 @@ describe('dashboard WebSocket stream', () => {
     const batches = c.messages.filter((m) => m.kind === 'records');
     expect(batches.length).toBeLessThanOrEqual(3);
     expect(c.records.map((r) => r.pid)).toEqual(Array.from({ length: 1200 }, (_, i) => i));
+  });
+
+  it('sends each record as exactly the JSON that JSON.stringify makes of it, hostile strings included', async () => {
+    fx = await startFixture();
+    const c = await connectClient(fx.server);
+    const raw: string[] = [];
+    c.ws.on('message', (d) => raw.push(String(d)));
+    await c.until(() => c.kinds().includes('hello'), 'hello');
+    // Connection records are written from fragments reused while fields repeat: vary them one at a time.
+    const base = { ...hostileRecord, pid: 0 };
+    const published: SrcRecord[] = [
+      base, { ...base, comm: 'plain', commHex: '706c61696e' }, { ...base, cmdline: null, saddr: null, sport: null, latencyMs: null },
+      status, { ...base, tid: 99, daddr: '2001:db8::1', dev: 'e"\\\n' }, lost, { ...base, latencyMs: 0.125, error: 'x\u2028y', gateway: '192.0.2.1' }, base,
+    ];
+    for (const r of published) fx.server.publish(r);
+    await c.until(() => c.recordCount === published.length, 'all records');
+    const runs = raw.filter((m) => m.startsWith('{"v":1,"kind":"records"')).map((m) => m.slice(m.indexOf('[') + 1, m.lastIndexOf(']')));
+    expect(runs.join(',')).toBe(published.map((r) => JSON.stringify(r)).join(','));
   });
 
   it('sends stats every second with the latest counters and the client count', async () => {
