@@ -27,6 +27,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { programFor } from '../agent/pipeline/program.js';
+import { bpftracePath } from '../agent/probes/preflight.js';
 import type { Backend } from '../agent/model/record.js';
 import { BareBpftrace } from './lib/bare-bpftrace.js';
 import { enableBpfStats, progCosts, progCounters } from './lib/bpf-prog-stats.js';
@@ -123,7 +124,7 @@ async function tracedPhase(bin: string, dir: string, ours: Set<number>) {
 }
 
 async function barePhase(bin: string, ours: Set<number>, backend: Backend, output: 'devnull' | 'pipe', bpfStats = false) {
-  const bt = new BareBpftrace(process.env.SRCTRACE_BPFTRACE ?? 'bpftrace', programFor(backend, root), output);
+  const bt = new BareBpftrace(bpftracePath(), programFor(backend, root), output);
   ours.add(bt.pid);
   try {
     await bt.ready();

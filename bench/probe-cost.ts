@@ -17,6 +17,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { programFor } from '../agent/pipeline/program.js';
+import { bpftracePath } from '../agent/probes/preflight.js';
 import { BareBpftrace } from './lib/bare-bpftrace.js';
 import { compileStorm, runStorm } from './lib/storm.js';
 
@@ -43,7 +44,7 @@ const programs = {
 const bin = await compileStorm(join(root, 'bench', 'storm.c'), await import('node:os').then((os) => os.tmpdir()));
 const alone = async () => (await runStorm(bin, SECONDS, 2)).perSecond;
 async function under(program: string): Promise<number> {
-  const bt = new BareBpftrace(process.env.SRCTRACE_BPFTRACE ?? 'bpftrace', program, 'devnull');
+  const bt = new BareBpftrace(bpftracePath(), program, 'devnull');
   await bt.ready();
   try {
     return (await runStorm(bin, SECONDS, 2)).perSecond;

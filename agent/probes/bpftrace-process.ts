@@ -108,8 +108,8 @@ export class BpftraceProcess {
     const errLines = new LineSplitter((l) => {
       // bpftrace 0.27 prints its loss notice on stderr (0.17 and 0.23 on
       // stdout): it joins the program's lines, so output lost in the kernel
-      // is counted whichever stream says so. Without this, lost F and X
-      // lines (which @lines does not count) went unreported under 0.27.
+      // is counted whichever stream says so. Without this, lost X lines
+      // (which @lines does not count) went unreported under 0.27.
       if (LOST_EVENTS.test(l)) return opts.onLine(l);
       if (isNoise(l)) return;
       this.stderrTail.push(l);

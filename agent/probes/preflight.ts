@@ -11,9 +11,14 @@ export function requireRoot(uid = process.getuid?.() ?? 0): void {
   }
 }
 
-/** Finds bpftrace on PATH (or $SRCTRACE_BPFTRACE) and checks its version. */
+/** The bpftrace to run: $SRCTRACE_BPFTRACE (another release, a stand-in in tests), else the one on PATH. */
+export function bpftracePath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.SRCTRACE_BPFTRACE ?? 'bpftrace';
+}
+
+/** Finds bpftrace (bpftracePath) and checks its version. */
 export async function findBpftrace(env: NodeJS.ProcessEnv = process.env): Promise<{ path: string; version: string }> {
-  const path = env.SRCTRACE_BPFTRACE ?? 'bpftrace';
+  const path = bpftracePath(env);
   let stdout: string;
   try {
     ({ stdout } = await execa(path, ['--version'], { env, timeout: 10_000 }));

@@ -1,10 +1,9 @@
 // Output the kernel drops between the probes and bpftrace must be reported,
 // never silent. A connect() that fails before any packet (no route) reaches
-// the agent only as a printed F line, which the probes' own line count
-// (@lines) does not cover: bpftrace's "Lost N events" notice is the only
-// word of its loss. bpftrace 0.17 and 0.23 print that notice on stdout,
-// 0.27 on stderr (an agent that read stdout only lost these records without
-// a word under 0.27). Forced here with the smallest output buffer
+// the agent only as a printed F line. Its loss shows in bpftrace's "Lost N
+// events" notice (stdout in 0.17 and 0.23, stderr in 0.27, which printed it
+// only now and then) and in the probes' own line count (@lines counts F
+// lines since 0.27 lost a burst of them without a word). Forced here with the smallest output buffer
 // (BPFTRACE_PERF_RB_PAGES=1) and a burst of unroutable connects: every
 // attempt must be a record or counted in the loss srctrace reports.
 import { describe, expect, it } from 'vitest';

@@ -10,12 +10,12 @@ import { decodeLine } from '../../agent/decode/decode-line.js';
 import { decodeFrame, FRAME_BYTES, frameToLine } from '../../agent/decode/joined-frame.js';
 import { BpftraceProcess } from '../../agent/probes/bpftrace-process.js';
 import { drainHelperPath } from '../../agent/probes/map-drain.js';
-import { ensureTracefs } from '../../agent/probes/preflight.js';
+import { bpftracePath, ensureTracefs } from '../../agent/probes/preflight.js';
 
 const isRoot = process.getuid?.() === 0;
 const HELPER = drainHelperPath();
 // The system's bpftrace, or another release (scripts/bpftrace-compat.sh runs this file with each).
-const BPFTRACE = process.env.SRCTRACE_BPFTRACE ?? 'bpftrace';
+const BPFTRACE = bpftracePath();
 
 /** 16 address bytes -> the two little-endian u64 words the tracepoint program stores. */
 function words(bytes: number[]): [bigint, bigint] {

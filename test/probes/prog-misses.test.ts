@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import type { SrcRecord } from '../../agent/model/record.js';
 import { Tracer } from '../../agent/pipeline/tracer.js';
+import { bpftracePath } from '../../agent/probes/preflight.js';
 import { progCounters, recursionMisses } from '../../agent/probes/prog-misses.js';
 import { join } from 'node:path';
 
@@ -13,7 +14,7 @@ const FAKE = join(import.meta.dirname, '..', 'fixtures', 'fake-bpftrace.sh');
 
 describe.skipIf(!isRoot)('the kernel\'s count of skipped probe runs', () => {
   it('is read from a real bpftrace\'s program fds (0 here), and is null for a process without BPF programs', async () => {
-    const bt = execa(process.env.SRCTRACE_BPFTRACE ?? 'bpftrace', ['-e', 'tracepoint:syscalls:sys_enter_getppid { @n = count(); } tracepoint:syscalls:sys_enter_getpgid { @g = count(); } BEGIN { printf("ready\\n"); }'], { reject: false, buffer: false });
+    const bt = execa(bpftracePath(), ['-e', 'tracepoint:syscalls:sys_enter_getppid { @n = count(); } tracepoint:syscalls:sys_enter_getpgid { @g = count(); } BEGIN { printf("ready\\n"); }'], { reject: false, buffer: false });
     try {
       await new Promise<void>((resolve, reject) => {
         bt.stdout!.on('data', (c: Buffer) => c.toString().includes('ready') && resolve());
