@@ -74,6 +74,17 @@ describe('Details', () => {
     expect(panel.querySelectorAll('[data-testid^="detail-"]').length).toBe(25);
   });
 
+  it('answers why this source first, above the fields, and boxes a long command line', () => {
+    render(<Details conn={conn({ sourceReason: 'bind', saddr: '203.0.113.2' }, 78)} />);
+    const panel = screen.getByTestId('details');
+    const why = within(panel).getByTestId('why');
+    expect(why.textContent).toMatch(/^The process chose 203\.0\.113\.2 itself: it called bind\(\)/);
+    // Before the first field in document order, so it is what the eye meets first.
+    expect(why.compareDocumentPosition(within(panel).getByTestId('detail-type')) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    expect(within(panel).getByTestId('detail-cmdline').querySelector('dd')!.className).toBe('mono long');
+    expect(within(panel).getByTestId('detail-comm').querySelector('dd')!.className).toBe('mono');
+  });
+
   it('invites a selection when nothing is selected', () => {
     render(<Details conn={null} />);
     expect(screen.getByTestId('details').textContent).toBe('DetailsSelect a connection in the timeline or the table.');

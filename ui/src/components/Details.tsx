@@ -1,6 +1,8 @@
-// Every field of the selected connection, including fields this UI does not know.
+// The selected connection: why it used its source address, then every field,
+// including fields this UI does not know.
 import type { Conn } from '../model/conn.js';
 import { detailRows } from '../model/details.js';
+import { whySource } from '../model/why.js';
 
 export function Details({ conn }: { conn: Conn | null }) {
   if (!conn) {
@@ -18,6 +20,7 @@ export function Details({ conn }: { conn: Conn | null }) {
         <i className="swatch" style={{ background: conn.color }} />
         {conn.rec.comm} [{conn.rec.pid}] <span className={`badge ${conn.failed ? 'bad' : 'good'}`}>{conn.rec.outcome}</span>
       </h2>
+      <p className="why" data-testid="why">{whySource(conn.rec)}</p>
       <dl>
         {rows.map((r) => (
           <div key={r.key} className={r.extra ? 'extra' : undefined} data-testid={`detail-${r.key}`}>
@@ -25,7 +28,8 @@ export function Details({ conn }: { conn: Conn | null }) {
               {r.key}
               {r.extra ? <span className="tag" title="not in this dashboard's record definition">extra</span> : null}
             </dt>
-            <dd className="mono">{r.value}</dd>
+            {/* A long command line scrolls in its own box, so the fields after it stay in view. */}
+            <dd className={r.key === 'cmdline' ? 'mono long' : 'mono'}>{r.value}</dd>
           </div>
         ))}
       </dl>

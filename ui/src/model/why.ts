@@ -1,0 +1,51 @@
+// The details panel's answer to the question srctrace exists for: why did this
+// connection use this source address? One sentence from the record's own
+// fields (sourceReason, dev, gateway, errno); nothing is looked up, so the
+// answer is what the kernel did then, not what the routing table says now.
+import type { ConnectionRecord } from '../../../agent/model/record.js';
+
+/** "out eth0 via 10.0.0.1", "out eth0 (on-link)", or null when no route was recorded. */
+function routeText(r: ConnectionRecord): string | null {
+  if (r.dev === null) return null;
+  return r.gateway === null ? `out ${r.dev} (on-link)` : `out ${r.dev} via ${r.gateway}`;
+}
+
+/** Why connect() ended before a source was chosen, by errno. */
+function noSource(r: ConnectionRecord): string {
+  const err = r.error ?? (r.errno === null ? null : `errno ${r.errno}`);
+  if (err === null) return 'No source address was recorded for this attempt.';
+  const where = `in network namespace ${r.netns}`;
+  switch (r.errno) {
+    case 101: // ENETUNREACH
+      return `No source was chosen: connect() failed with ${err} before any packet was sent, because there is no route to ${r.daddr} ${where}.`;
+    case 113: // EHOSTUNREACH
+      return `No source was chosen: connect() failed with ${err} before any packet was sent: the route to ${r.daddr} ${where} is unreachable.`;
+    case 99: // EADDRNOTAVAIL
+      return `No source was chosen: connect() failed with ${err}: the address the socket was bound to is not on this host ${where}, or no local port was free.`;
+    default:
+      return `No source was chosen: connect() failed with ${err} before the kernel picked one.`;
+  }
+}
+
+export function whySource(r: ConnectionRecord): string {
+  if (r.saddr === null) return noSource(r);
+  const route = routeText(r);
+  if (r.sourceReason === 'bind') {
+    const left = route === null ? '' : ` The connection left ${route}.`;
+    return `The process chose ${r.saddr} itself: it called bind() on that address before connect(), which overrides the route's choice.${left}`;
+  }
+  if (r.sourceReason === 'route') {
+    if (route === null) {
+      return `No bind(): the kernel took ${r.saddr} from its route lookup for ${r.daddr} (the route itself was not recorded).`;
+    }
+    // IPv4 falls back to an address of the egress device; IPv6 to the
+    // address its source selection (RFC 6724) prefers, usually one on it.
+    const fallback = r.family === 6
+      ? `the address IPv6 source selection prefers (usually one on ${r.dev})`
+      : `an address of ${r.dev}`;
+    return `No bind(): the kernel took ${r.saddr} from the route to ${r.daddr}, ${route}. ` +
+      `It is that route's src attribute or, when the route has none, ${fallback}; ` +
+      `to send from another address, set src on that route.`;
+  }
+  return `Source ${r.saddr}; why it was chosen was not recorded.`;
+}
