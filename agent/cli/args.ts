@@ -42,11 +42,39 @@ function positiveInt(flag: string, v: string): number {
   return Number(v);
 }
 
+/** Flags that take a value, by every spelling (--pid, -p). */
+const VALUE_FLAGS = new Set(Object.entries(OPTIONS).flatMap(([name, o]) =>
+  o.type === 'string' ? [`--${name}`, ...('short' in o ? [`-${o.short}`] : [])] : []));
+
+/**
+ * "--duration -3" as "--duration=-3": parseArgs refuses a value that starts
+ * with a dash as ambiguous, with advice about its own syntax; joined, the
+ * value reaches the flag's own check, which says what the flag accepts.
+ */
+function joinNegativeValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = argv[i + 1];
+    if (VALUE_FLAGS.has(a) && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${a.startsWith('--') ? a : `--${shortToLong(a)}`}=${next}`);
+      i++;
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
+}
+
+function shortToLong(flag: string): string {
+  return Object.entries(OPTIONS).find(([, o]) => 'short' in o && `-${o.short}` === flag)![0];
+}
+
 export function parseCli(argv: string[]): Parsed {
   if (argv[0] === 'lab') return { command: 'lab', argv: argv.slice(1) };
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: joinNegativeValues(argv), options: OPTIONS, allowPositionals: true, strict: true });
   } catch (cause) {
     throw new UsageError(`${(cause as Error).message.replace(/\. To specify a positional.*$/s, '')}; see srctrace --help`, { cause });
   }
@@ -56,6 +84,12 @@ export function parseCli(argv: string[]): Parsed {
   const sub = positionals[0] ?? 'trace';
   if (positionals.length > 1 || (sub !== 'trace' && sub !== 'ui')) {
     throw new UsageError(`unknown command "${positionals.join(' ')}": expected trace, ui or lab; see srctrace --help`);
+  }
+  // The dashboard's flags outside "srctrace ui" would be ignored: the user
+  // meant the dashboard, or did not mean them.
+  if (sub !== 'ui') {
+    const stray = (['listen', 'open'] as const).filter((f) => v[f] !== undefined);
+    if (stray.length > 0) throw new UsageError(`--${stray[0]} applies to the dashboard only: srctrace ui --${stray[0]} ...; see srctrace --help`);
   }
   const format = v.format ?? null;
   if (format !== null && format !== 'table' && format !== 'ndjson' && format !== 'csv') {

@@ -39,6 +39,13 @@ describe('usage', () => {
     [['--comm', 'a-name-longer-than-15'], /--comm expects a task name of 1 to 15 bytes/],
     [['frobnicate'], /unknown command "frobnicate": expected trace, ui or lab/],
     [['ui', '--listen', 'nope'], /--listen expects HOST:PORT/],
+    // A negative value reaches the flag's own check instead of parseArgs's advice on its syntax.
+    [['--duration', '-3'], /^srctrace: --duration expects a positive number of seconds, got "-3"$/],
+    [['-d', '-0.5'], /^srctrace: --duration expects a positive number of seconds, got "-0.5"$/],
+    [['-p', '-12'], /^srctrace: --pid expects a process id \(1\.\.4194304\), got "-12"$/],
+    // Dashboard flags without "ui" would be ignored silently.
+    [['--listen', '127.0.0.1:9000'], /^srctrace: --listen applies to the dashboard only: srctrace ui --listen \.\.\.; see srctrace --help$/],
+    [['trace', '--open'], /^srctrace: --open applies to the dashboard only/],
   ])('%j exits 2 with a one-line error', async (args, message) => {
     const r = await run(args);
     expect(r.exitCode).toBe(2);
