@@ -8,7 +8,8 @@ Usage:
                                a multihomed lab in network namespaces to try
 
 Options:
-  -p, --pid PID          only connections of this process (repeatable)
+  -p, --pid PID          only connections of this process (repeatable; a
+                         thread id selects that thread)
   -c, --comm NAME        only connections of tasks with this name (repeatable)
   -f, --format FMT       table | ndjson | csv (default: table on a terminal,
                          ndjson when stdout is a pipe or file)

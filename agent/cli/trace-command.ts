@@ -9,6 +9,7 @@ import { ensureTracefs, findBpftrace, requireBtf, requireRoot } from '../probes/
 import { applyTracerScheduling } from '../probes/sched.js';
 import type { Sink } from '../sinks/sink.js';
 import type { TraceArgs } from './args.js';
+import { pidWarnings } from './pid-check.js';
 import { makeSink, openOutput, resolveFormat } from './sinks.js';
 
 export interface Extra {
@@ -26,6 +27,7 @@ export async function runTraceCommand(args: TraceArgs, version: string, extra?: 
   applyTracerScheduling();
   const backend = await chooseBackend(args.backend, bpf.path);
   if (usesMapDrain(programFor(backend))) requireDrainHelper();
+  for (const w of pidWarnings(args.pids)) process.stderr.write(`${w}\n`);
   const format = resolveFormat(args.format, args.output, process.stdout.isTTY === true);
   const out = await openOutput(args.output);
   const more = extra ? await extra(backend) : { sinks: [] };

@@ -1,5 +1,8 @@
 // --pid / --comm selection, applied to connection records only: loss and
 // status records always pass, so a filtered view still shows what was lost.
+// A --pid matches the process (thread group id) or, when it names a thread,
+// that thread: pids and thread ids share one number space, so neither can
+// match a stranger.
 import type { SrcRecord } from '../model/record.js';
 
 export interface RecordFilter {
@@ -11,5 +14,5 @@ export function makeFilter(f: RecordFilter): (r: SrcRecord) => boolean {
   const pids = new Set(f.pids);
   const comms = new Set(f.comms);
   if (pids.size === 0 && comms.size === 0) return () => true;
-  return (r) => r.type !== 'connection' || pids.has(r.pid) || comms.has(r.comm);
+  return (r) => r.type !== 'connection' || pids.has(r.pid) || pids.has(r.tid) || comms.has(r.comm);
 }

@@ -18,4 +18,11 @@ describe('makeFilter (--pid / --comm)', () => {
     const keep = makeFilter({ pids: [10], comms: ['nc'] });
     expect([a, b, c, lost].filter(keep)).toEqual([a, c, lost]);
   });
+
+  it('a --pid naming a thread keeps that thread only, not its siblings', () => {
+    const t1 = record({ pid: 40, tid: 41 });
+    const t2 = record({ pid: 40, tid: 42 });
+    expect([t1, t2, a].filter(makeFilter({ pids: [41], comms: [] }))).toEqual([t1]);
+    expect([t1, t2, a].filter(makeFilter({ pids: [40], comms: [] }))).toEqual([t1, t2]);
+  });
 });
