@@ -6,6 +6,7 @@ import { csvSink } from '../sinks/csv-sink.js';
 import { ndjsonSink } from '../sinks/ndjson-sink.js';
 import type { Sink, TextOut } from '../sinks/sink.js';
 import { tableSink } from '../sinks/table-sink.js';
+import { timeOrdered } from '../sinks/time-ordered.js';
 import type { Format } from './args.js';
 
 export function resolveFormat(format: Format | null, output: string | null, isTty: boolean): Format {
@@ -28,7 +29,9 @@ export async function openOutput(output: string | null): Promise<TextOut> {
 export function makeSink(format: Format, out: TextOut): Sink {
   switch (format) {
     case 'table':
-      return tableSink(out);
+      // Read by a person, top to bottom: in start order, 200 ms behind.
+      // Exports keep the kernel's order and no delay (sort by ts if needed).
+      return timeOrdered(tableSink(out));
     case 'csv':
       return csvSink(out, process.stderr);
     case 'ndjson':

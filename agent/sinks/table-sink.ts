@@ -1,4 +1,5 @@
-// The live terminal table: one row per connection as it completes.
+// The live terminal table: one row per connection as it completes (put in
+// start order by time-ordered.ts, see cli/sinks.ts).
 import { dispatchRecord, type ConnectionRecord, type SrcRecord } from '../model/record.js';
 import { describeNotice } from './notice.js';
 import { endStream, type Sink, type TextOut } from './sink.js';

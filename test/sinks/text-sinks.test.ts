@@ -3,6 +3,7 @@ import { csvCell, CSV_HEADER, toCsvRow } from '../../agent/model/format.js';
 import { hostileRecord as record } from '../helpers/sample-record.js';
 import { tableHeader, tableRow } from '../../agent/sinks/table-sink.js';
 import { safeText } from '../../agent/sinks/terminal-text.js';
+import { makeSink } from '../../agent/cli/sinks.js';
 
 
 describe('terminal table', () => {
@@ -20,6 +21,18 @@ describe('terminal table', () => {
   it('lines the columns up with the header', () => {
     const header = tableHeader();
     expect(header.indexOf('SOURCE')).toBe(tableRow(record).indexOf('[2001:db8:53::1]'));
+  });
+
+  it('as srctrace builds it, writes rows in start order, not in the order they were read', async () => {
+    let text = '';
+    const out = { write: (c: string | Uint8Array) => ((text += String(c)), true), once: () => undefined };
+    const sink = makeSink('table', out);
+    const later = { ...record, ts: '2025-03-01T12:00:00.410Z', sport: 2 };
+    const earlier = { ...record, ts: '2025-03-01T12:00:00.401Z', sport: 1 };
+    sink.write(later); // a connect() that failed at once is read first
+    sink.write(earlier); // the drained connect that began before it, a drain later
+    await sink.close();
+    expect(text.split('\n').filter(Boolean)).toEqual([tableHeader(), tableRow(earlier), tableRow(later)]);
   });
 
   it('shows the route the socket used: device, then the next hop; "-" without one', () => {
