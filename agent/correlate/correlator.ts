@@ -178,7 +178,8 @@ export class Correlator {
    * pending map was full): then the general path keeps the ordering rules.
    */
   onJoined(start: StartEvent, end: OutcomeEvent, now: number): Attempt[] {
-    if (this.pending.has(start.sk) || this.earlyOutcomes.has(start.sk)) {
+    // (The size checks skip a hash lookup each while those maps are empty, as they are in a storm.)
+    if ((this.pending.size !== 0 && this.pending.has(start.sk)) || (this.earlyOutcomes.size !== 0 && this.earlyOutcomes.has(start.sk))) {
       return [...this.onStart(start, now), ...this.onOutcome(end, now)];
     }
     this.newestTs = Math.max(this.newestTs, end.ts);
@@ -301,7 +302,7 @@ export class Correlator {
 
   /** The held connect() error whose call covers this start (removed and counted as merged), if any. */
   private takeHeldError(start: StartEvent): ConnectErrorEvent | null {
-    const list = this.heldErrors.get(start.sk);
+    const list = this.heldErrors.size === 0 ? undefined : this.heldErrors.get(start.sk);
     const i = list ? list.findIndex((h) => start.ts >= h.ev.enterTs && start.ts <= h.ev.ts) : -1;
     if (i < 0) return null;
     const [h] = list!.splice(i, 1);

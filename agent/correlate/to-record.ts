@@ -14,22 +14,24 @@ export interface RecordContext {
 /**
  * Kernel monotonic ns -> wall-clock ISO time. bpftrace's nsecs and Node's
  * hrtime read the same CLOCK_MONOTONIC; the offset to wall time is re-measured
- * every 10 s so NTP adjustments and clock steps show up in long runs.
+ * whenever the records' kernel time has moved 10 s from the last measurement,
+ * so NTP adjustments and clock steps show up in long runs. (Judged by the
+ * record's own time, not by reading the wall clock per record: a storm makes
+ * tens of thousands of records a second.)
  */
 export function wallClock(
   nowMs: () => number = Date.now,
   monoNs: () => number = () => Number(process.hrtime.bigint()),
 ): (monoNs: number) => string {
   let offsetMs = 0;
-  let measuredAt = -Infinity;
+  let measuredAtNs = -Infinity;
   // A storm makes dozens of records per millisecond: format each millisecond once.
   let lastMs = NaN;
   let lastIso = '';
   return (ns) => {
-    const wall = nowMs();
-    if (wall - measuredAt > 10_000 || wall < measuredAt) {
-      offsetMs = wall - monoNs() / 1e6;
-      measuredAt = wall;
+    if (Math.abs(ns - measuredAtNs) > 10e9) {
+      offsetMs = nowMs() - monoNs() / 1e6;
+      measuredAtNs = ns;
     }
     const ms = Math.round(ns / 1e6 + offsetMs);
     if (ms !== lastMs) {

@@ -43,9 +43,17 @@ function decodeWords(word0: string, word1: string): Uint8Array {
   return out.subarray(0, n);
 }
 
-const texts = new WeakMap<Uint8Array, { text: string; hex: string }>();
+type Described = { text: string; hex: string };
+const texts = new WeakMap<Uint8Array, Described>();
+// Every record asks for its task name (text and hex) and its device: the two
+// arrays asked last are answered without the WeakMap (a hash lookup each).
+const NONE: Described = { text: '', hex: '' };
+let lastA: Uint8Array | null = null, descA = NONE;
+let lastB: Uint8Array | null = null, descB = NONE;
 
-function describe(bytes: Uint8Array): { text: string; hex: string } {
+function describe(bytes: Uint8Array): Described {
+  if (bytes === lastA) return descA;
+  if (bytes === lastB) return descB;
   let d = texts.get(bytes);
   if (!d) {
     let hex = '';
@@ -53,6 +61,10 @@ function describe(bytes: Uint8Array): { text: string; hex: string } {
     d = { text: utf8.decode(bytes), hex };
     texts.set(bytes, d);
   }
+  lastB = lastA;
+  descB = descA;
+  lastA = bytes;
+  descA = d;
   return d;
 }
 

@@ -43,6 +43,17 @@ describe('drained frames', () => {
     expect(b.start.commBytes).toBe(a.start.commBytes);
   });
 
+  it('a buffer refilled in place (as the reader does for a frame cut between reads) decodes its new bytes', () => {
+    const head = Buffer.alloc(FRAME_BYTES);
+    const other = Buffer.concat([Buffer.alloc(5), lineToFrame(lines[2]!)]).subarray(5);
+    for (const line of [lines[0]!, lines[1]!, lines[0]!]) {
+      lineToFrame(line).copy(head);
+      expect(decodeFrame(head)).toEqual(decodeLine(line));
+      // Another buffer in between, at an odd offset of its memory.
+      expect(decodeFrame(other)).toEqual(decodeLine(lines[2]!));
+    }
+  });
+
   it('a frame whose family is neither AF_INET nor AF_INET6 is malformed, not a record', () => {
     const frame = lineToFrame(lines[0]!);
     frame.writeBigUInt64LE(1n, 7 * 8);
