@@ -7,6 +7,7 @@ import type { SrcRecord } from '../../agent/model/record.js';
 import { Tracer } from '../../agent/pipeline/tracer.js';
 import { bpftracePath } from '../../agent/probes/preflight.js';
 import { progCounters, recursionMisses } from '../../agent/probes/prog-misses.js';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const isRoot = process.getuid?.() === 0;
@@ -15,10 +16,15 @@ const FAKE = join(import.meta.dirname, '..', 'fixtures', 'fake-bpftrace.sh');
 describe.skipIf(!isRoot)('the kernel\'s count of skipped probe runs', () => {
   it('is read from a real bpftrace\'s program fds (0 here), and is null for a process without BPF programs', async () => {
     const bt = execa(bpftracePath(), ['-e', 'tracepoint:syscalls:sys_enter_getppid { @n = count(); } tracepoint:syscalls:sys_enter_getpgid { @g = count(); } BEGIN { printf("ready\\n"); }'], { reject: false, buffer: false });
+    let out = '';
+    let err = '';
+    bt.stderr!.on('data', (c: Buffer) => (err += c.toString()));
     try {
       await new Promise<void>((resolve, reject) => {
-        bt.stdout!.on('data', (c: Buffer) => c.toString().includes('ready') && resolve());
-        void bt.then(() => reject(new Error('bpftrace exited before it was ready')));
+        bt.stdout!.on('data', (c: Buffer) => (out += c.toString()).includes('ready') && resolve());
+        void bt.then(() => reject(new Error(`bpftrace exited before it was ready: ${err}`)));
+        // Once (CI, session 7) bpftrace never became ready while the 10k-pending test ran: say where it was stuck.
+        setTimeout(() => reject(new Error(`bpftrace not ready after 30 s: ${stuckAt(bt.pid!)}; stdout ${JSON.stringify(out)}; stderr ${JSON.stringify(err)}`)), 30_000).unref();
       });
       expect(recursionMisses(bt.pid!)).toBe(0);
       // One reader for the agent and the benchmark: every program bpftrace loaded, each with its own id.
@@ -30,10 +36,25 @@ describe.skipIf(!isRoot)('the kernel\'s count of skipped probe runs', () => {
       expect(recursionMisses(2 ** 22 + 7)).toBeNull(); // no such pid
     } finally {
       bt.kill('SIGINT');
-      await bt;
+      const killer = setTimeout(() => bt.kill('SIGKILL'), 15_000);
+      const r = await bt;
+      clearTimeout(killer);
+      expect(r.signal, `bpftrace did not stop on SIGINT within 15 s: ${stuckAt(bt.pid!)}`).toBeUndefined();
     }
-  });
+  }, 90_000);
 });
+
+/** Scheduler state, wait channel and kernel stack of each thread of `pid`, for a stuck process. */
+function stuckAt(pid: number): string {
+  try {
+    return readdirSync(`/proc/${pid}/task`).map((t) => {
+      const at = (f: string) => { try { return readFileSync(`/proc/${pid}/task/${t}/${f}`, 'utf8').trim(); } catch { return '?'; } };
+      return `[${t} ${at('stat').split(') ')[1]?.split(' ')[0]} ${at('wchan')} ${at('stack').split('\n').slice(0, 8).join(' < ')}]`;
+    }).join(' ');
+  } catch {
+    return 'gone';
+  }
+}
 
 describe('skipped probe runs in the stream', () => {
   it('each increase is one "lost" record (kernel, possible loss), summed apart in the summary; the last is read at stop', async () => {
