@@ -40,6 +40,7 @@ function record(i: number): ConnectionRecord {
     commHex: '6375726c',
     cmdline: COMMANDS[i % COMMANDS.length] ?? null,
     netns: 4026531840,
+    netnsName: null,
     proto: 'tcp',
     family: i % 4 === 0 ? 6 : 4,
     saddr: i % 4 === 0 ? '2001:db8::23' : '192.168.1.23',

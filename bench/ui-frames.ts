@@ -64,7 +64,7 @@ function makeRecord(tsMs: number): ConnectionRecord {
   const comm = p.comm;
   return {
     type: 'connection', ts: new Date(tsMs).toISOString(), pid: p.pid, tid: p.pid + (rand() < 0.2 ? 1 : 0), ppid: p.ppid, uid: p.uid,
-    comm, commHex: Buffer.from(comm).toString('hex'), cmdline: `${comm} --synthetic`, netns: p.netns, proto: 'tcp', family: v6 ? 6 : 4,
+    comm, commHex: Buffer.from(comm).toString('hex'), cmdline: `${comm} --synthetic`, netns: p.netns, netnsName: null, proto: 'tcp', family: v6 ? 6 : 4,
     saddr, sport: saddr === null ? null : 32768 + Math.floor(rand() * 28000), daddr: v6 ? pick(DESTS6) : pick(DESTS4), dport: pick(PORTS),
     outcome, errno, error, latencyMs, sourceReason: saddr === null ? null : p.bind ? 'bind' : 'route',
     dev: saddr === null ? null : v6 ? 'uplink-b' : 'uplink-a', gateway: saddr === null ? null : v6 ? '2001:db8:b::1' : '198.51.100.1',

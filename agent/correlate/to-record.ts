@@ -9,6 +9,8 @@ export interface RecordContext {
   /** CLOCK_MONOTONIC ns -> ISO-8601 UTC with milliseconds. */
   isoTime(monoNs: number): string;
   cmdline(pid: number, startNs: number): string | null;
+  /** The name of network namespace `inode` at kernel time `nowNs`, or null. */
+  netnsName(inode: number, nowNs: number): string | null;
 }
 
 /**
@@ -48,7 +50,7 @@ export function toRecord(a: Attempt, ctx: RecordContext): ConnectionRecord {
     return {
       type: 'connection', ts: ctx.isoTime(e.enterTs), pid: e.pid, tid: e.tid, ppid: e.ppid, uid: e.uid,
       comm: commToString(e.commBytes), commHex: bytesToHex(e.commBytes), cmdline: ctx.cmdline(e.pid, e.startNs),
-      netns: e.netns, proto: 'tcp', family: e.family, saddr: null, sport: null, daddr: e.daddr, dport: e.dport,
+      netns: e.netns, netnsName: ctx.netnsName(e.netns, e.ts), proto: 'tcp', family: e.family, saddr: null, sport: null, daddr: e.daddr, dport: e.dport,
       outcome: a.outcome, errno: a.errno, error: errnoName(a.errno), latencyMs: null, sourceReason: null, dev: null, gateway: null, stateRaw: null,
     };
   }
@@ -58,7 +60,7 @@ export function toRecord(a: Attempt, ctx: RecordContext): ConnectionRecord {
   return {
     type: 'connection', ts: ctx.isoTime(s.ts), pid: s.pid, tid: s.tid, ppid: s.ppid, uid: s.uid,
     comm: commToString(s.commBytes), commHex: bytesToHex(s.commBytes), cmdline: ctx.cmdline(s.pid, s.startNs),
-    netns: s.netns, proto: 'tcp', family: s.family, saddr: s.saddr, sport, daddr: s.daddr, dport: s.dport,
+    netns: s.netns, netnsName: ctx.netnsName(s.netns, end ? end.ts : s.ts), proto: 'tcp', family: s.family, saddr: s.saddr, sport, daddr: s.daddr, dport: s.dport,
     outcome: a.outcome, errno: a.errno,
     error: a.errno !== null ? errnoName(a.errno) : a.note,
     latencyMs: end ? Math.round((end.ts - s.ts) / 1e3) / 1e3 : null,

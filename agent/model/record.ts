@@ -33,6 +33,8 @@ export interface ConnectionRecord {
   cmdline: string | null;
   /** Network namespace inode number. */
   netns: number;
+  /** Its name under /run/netns (as `ip netns` lists it), else null (the host's own, most containers'). */
+  netnsName: string | null;
   proto: 'tcp';
   family: 4 | 6;
   saddr: string | null;
@@ -85,8 +87,8 @@ export function dispatchRecord<R>(record: SrcRecord, handlers: RecordHandlers<R>
   return (handlers[record.type] as (r: SrcRecord) => R)(record);
 }
 
-/** Column order for CSV and the table: the contract fields first. */
+/** Column order for CSV and the table: the contract fields first; fields added later go last, so CSV columns keep their places. */
 export const CONNECTION_FIELDS = [
   'ts', 'pid', 'tid', 'ppid', 'uid', 'comm', 'cmdline', 'netns', 'proto', 'family',
-  'saddr', 'sport', 'daddr', 'dport', 'outcome', 'errno', 'error', 'latencyMs', 'sourceReason', 'dev', 'gateway', 'stateRaw', 'commHex',
+  'saddr', 'sport', 'daddr', 'dport', 'outcome', 'errno', 'error', 'latencyMs', 'sourceReason', 'dev', 'gateway', 'stateRaw', 'commHex', 'netnsName',
 ] as const satisfies readonly (keyof ConnectionRecord)[];

@@ -6,6 +6,7 @@ import { Correlator, type Attempt } from '../correlate/correlator.js';
 import { toRecord, wallClock, type RecordContext } from '../correlate/to-record.js';
 import { decodeLine } from '../decode/decode-line.js';
 import { decodeFrame, FRAME_BYTES, frameToLine } from '../decode/joined-frame.js';
+import { NetnsNames } from '../enrich/netns-names.js';
 import { ProcInfo } from '../enrich/proc-info.js';
 import type { JoinedEvent, MalformedEvent } from '../decode/events.js';
 import type { ProbeError } from '../errors.js';
@@ -59,7 +60,12 @@ export class Tracer {
   private readonly proc = new ProcInfo();
   private readonly isoTime = wallClock();
   /** Made once, not per record: a storm makes tens of thousands of records per second. */
-  private readonly recordContext: RecordContext = { isoTime: this.isoTime, cmdline: (pid, start) => this.proc.cmdline(pid, start) };
+  private readonly netns = new NetnsNames();
+  private readonly recordContext: RecordContext = {
+    isoTime: this.isoTime,
+    cmdline: (pid, start) => this.proc.cmdline(pid, start),
+    netnsName: (inode, nowNs) => this.netns.name(inode, nowNs),
+  };
   private readonly keep: (r: SrcRecord) => boolean;
   private readonly supervisor: Supervisor;
   private ticker: NodeJS.Timeout | null = null;

@@ -76,9 +76,9 @@ const NUMBER_MAX = 24;
 
 const json = (v: string | number | null): string => (v === null || (typeof v === 'number' && !Number.isFinite(v)) ? 'null' : JSON.stringify(v));
 
-const sameTask: Same = (a, b) => a.tid === b.tid && a.pid === b.pid && a.ppid === b.ppid && a.uid === b.uid && a.comm === b.comm && a.commHex === b.commHex && a.cmdline === b.cmdline && a.netns === b.netns;
+const sameTask: Same = (a, b) => a.tid === b.tid && a.pid === b.pid && a.ppid === b.ppid && a.uid === b.uid && a.comm === b.comm && a.commHex === b.commHex && a.cmdline === b.cmdline && a.netns === b.netns && a.netnsName === b.netnsName;
 const taskText = (r: ConnectionRecord) =>
-  `"pid":${json(r.pid)},"tid":${json(r.tid)},"ppid":${json(r.ppid)},"uid":${json(r.uid)},"comm":${json(r.comm)},"commHex":${json(r.commHex)},"cmdline":${json(r.cmdline)},"netns":${json(r.netns)}`;
+  `"pid":${json(r.pid)},"tid":${json(r.tid)},"ppid":${json(r.ppid)},"uid":${json(r.uid)},"comm":${json(r.comm)},"commHex":${json(r.commHex)},"cmdline":${json(r.cmdline)},"netns":${json(r.netns)},"netnsName":${json(r.netnsName)}`;
 
 const sameTs: Same = (a, b) => a.ts === b.ts;
 const sameSource: Same = (a, b) => a.proto === b.proto && a.family === b.family && a.saddr === b.saddr;

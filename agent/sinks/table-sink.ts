@@ -9,7 +9,8 @@ const COLUMNS: [title: string, width: number, right: boolean, cell: (r: Connecti
   ['TIME', 12, false, (r) => r.ts.slice(11, 23)],
   ['PID', 7, true, (r) => String(r.pid)],
   ['COMM', 16, false, (r) => safeText(r.comm)],
-  ['NETNS', 10, true, (r) => String(r.netns)],
+  // The namespace's name when ip netns has one, else its inode number.
+  ['NETNS', 12, true, (r) => (r.netnsName === null ? String(r.netns) : safeText(r.netnsName))],
   ['SOURCE', 28, false, (r) => (r.saddr === null ? '-' : hostPort(r.saddr, r.sport))],
   ['DESTINATION', 28, false, (r) => hostPort(r.daddr, r.dport)],
   ['OUTCOME', 11, false, (r) => r.outcome],

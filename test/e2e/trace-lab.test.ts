@@ -106,7 +106,8 @@ describe.skipIf(!isRoot)(`srctrace end to end in a netns lab${isRoot ? '' : ` (s
 
 function expectedRecord(kind: DestinationKind, family: LabFamily, line: ClientLine, labSource: string | null, t: LabTopology) {
   const daddr = line.daddr.replace(/^::ffff:/, '');
-  const base = { pid: line.pid, tid: line.tid, commHex: line.commHex, proto: 'tcp', family: daddr.includes(':') ? 6 : 4, daddr, dport: line.dport };
+  // The clients run in the lab's host namespace, which ip netns names.
+  const base = { pid: line.pid, tid: line.tid, commHex: line.commHex, netnsName: t.namespaces.host, proto: 'tcp', family: daddr.includes(':') ? 6 : 4, daddr, dport: line.dport };
   if (line.errno === 0) {
     return { ...base, saddr: line.saddr.replace(/^::ffff:/, ''), sport: line.sport, outcome: 'established', errno: null, sourceReason: kind === 'bound' ? 'bind' : 'route', ...labRoute(t, daddr) };
   }
@@ -119,6 +120,6 @@ function expectedRecord(kind: DestinationKind, family: LabFamily, line: ClientLi
 }
 
 function pick(r: ConnectionRecord) {
-  const { pid, tid, commHex, proto, family, daddr, dport, saddr, sport, outcome, errno, sourceReason, dev, gateway } = r;
-  return { pid, tid, commHex, proto, family, daddr, dport, saddr, sport, outcome, errno, sourceReason, dev, gateway };
+  const { pid, tid, commHex, netnsName, proto, family, daddr, dport, saddr, sport, outcome, errno, sourceReason, dev, gateway } = r;
+  return { pid, tid, commHex, netnsName, proto, family, daddr, dport, saddr, sport, outcome, errno, sourceReason, dev, gateway };
 }

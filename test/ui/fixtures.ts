@@ -14,6 +14,7 @@ export function record(over: Partial<ConnectionRecord> & Record<string, unknown>
     commHex: '6375726c',
     cmdline: 'curl -s https://example.org/',
     netns: 4026531840,
+    netnsName: null,
     proto: 'tcp',
     family: 4,
     saddr: '10.0.0.5',

@@ -32,6 +32,7 @@ const CONNECTION_CHECKS: Record<Exclude<keyof ConnectionRecord, 'type'>, (v: unk
   commHex: isStr,
   cmdline: orNull(isStr),
   netns: isCount,
+  netnsName: orNull(isStr),
   proto: oneOf('tcp'),
   family: oneOf(4, 6),
   saddr: orNull(isStr),

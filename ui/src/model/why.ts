@@ -14,7 +14,7 @@ function routeText(r: ConnectionRecord): string | null {
 function noSource(r: ConnectionRecord): string {
   const err = r.error ?? (r.errno === null ? null : `errno ${r.errno}`);
   if (err === null) return 'No source address was recorded for this attempt.';
-  const where = `in network namespace ${r.netns}`;
+  const where = `in network namespace ${r.netnsName === null ? r.netns : `${r.netnsName} (${r.netns})`}`;
   switch (r.errno) {
     case 101: // ENETUNREACH
       return `No source was chosen: connect() failed with ${err} before any packet was sent, because there is no route to ${r.daddr} ${where}.`;
