@@ -170,6 +170,9 @@ describe.skipIf(!isRoot)(`dashboard in Chromium against the real agent${isRoot ?
     }))].sort();
     await expect.poll(async () => [...(await laneLabels())].sort(), UI_WAIT).toEqual(expectedLanes);
     expect(expectedLanes.length).toBeGreaterThanOrEqual(5); // two uplinks x two families, and none
+    // Per namespace: every client ran in the lab's host namespace, named by ip netns.
+    await page.getByTestId('lanes-netns').click();
+    await expect.poll(() => laneLabels(), UI_WAIT).toEqual([t.namespaces.host]);
     await page.getByTestId('lanes-process').click();
   }, 180_000);
 

@@ -79,6 +79,7 @@ describe('URL state', () => {
     expect(state).toEqual({ filter: f({ dst: '10.0.0.1' }), lanes: 'process' });
     expect(toQueryString(state)).toBe('?dst=10.0.0.1');
     expect(parseUrlState('?lanes=route')).toEqual({ filter: EMPTY_FILTER, lanes: 'route' });
+    expect(parseUrlState('?lanes=netns')).toEqual({ filter: EMPTY_FILTER, lanes: 'netns' });
     expect(toQueryString({ filter: EMPTY_FILTER, lanes: 'route' })).toBe('?lanes=route');
   });
 });

@@ -53,6 +53,22 @@ describe('lanes', () => {
     ]);
   });
 
+  it('groups per network namespace: named ones by name, then unnamed ones by inode', () => {
+    const spread = [
+      conn({ ts: at(0), netns: 4026532176, netnsName: 'srct-host' }, 1),
+      conn({ ts: at(10), netns: 4026531840, netnsName: null }, 2),
+      conn({ ts: at(20), netns: 4026532300, netnsName: 'blue' }, 3),
+      conn({ ts: at(30), netns: 4026532176, netnsName: 'srct-host' }, 4),
+      conn({ ts: at(40), netns: 999, netnsName: null }, 5),
+    ];
+    expect(summary(buildLanes(spread, 'netns').lanes).map(({ label, marks }) => ({ label, marks }))).toEqual([
+      { label: 'blue', marks: [3] },
+      { label: 'srct-host', marks: [1, 4] },
+      { label: 'netns 999', marks: [5] },
+      { label: 'netns 4026531840', marks: [2] },
+    ]);
+  });
+
   it('adding in batches gives the same index as building at once', () => {
     const index = buildLanes(conns.slice(0, 2), 'process');
     expect(addToLanes(index, conns.slice(2, 3))).toBe(false); // same lane as conn 1

@@ -242,6 +242,9 @@ export function Timeline({ store, version, laneMode, onLaneMode }: Props) {
           <button type="button" data-testid="lanes-route" aria-pressed={laneMode === 'route'} onClick={() => onLaneMode('route')} title="egress device and gateway of the route each connection used">
             per route
           </button>
+          <button type="button" data-testid="lanes-netns" aria-pressed={laneMode === 'netns'} onClick={() => onLaneMode('netns')} title="network namespace (its ip netns name when it has one)">
+            per namespace
+          </button>
         </div>
         <button type="button" data-testid="live-toggle" onClick={() => setLiveBoth(!live)} title="Follow now / freeze the view">
           {live ? '❚❚ Pause' : '▶ Resume'}

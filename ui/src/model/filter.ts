@@ -91,8 +91,8 @@ export function compileFilter(f: FilterText): CompiledFilter {
 }
 
 /** View settings shared through the URL next to the filters. */
-export type LaneMode = 'process' | 'source' | 'route';
-const LANE_MODES: readonly LaneMode[] = ['process', 'source', 'route'];
+export type LaneMode = 'process' | 'source' | 'route' | 'netns';
+const LANE_MODES: readonly LaneMode[] = ['process', 'source', 'route', 'netns'];
 
 export interface UrlState {
   filter: FilterText;

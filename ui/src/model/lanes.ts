@@ -1,4 +1,5 @@
-// Timeline rows: connections grouped per process or per source address, each
+// Timeline rows: connections grouped per process, source address, route or
+// network namespace, each
 // lane kept sorted by start time so the visible window is two binary searches.
 import type { Conn } from './conn.js';
 import type { LaneMode } from './filter.js';
@@ -57,7 +58,7 @@ function insertColumn(cols: Columns, at: number, c: Conn): void {
 
 export interface LaneIndex {
   mode: LaneMode;
-  /** sorted for display (process: pid then comm; source and route: key text, none last) */
+  /** sorted for display (process: pid then comm; the others: key text, none last) */
   lanes: Lane[];
   byKey: Map<string, Lane>;
 }
@@ -71,6 +72,12 @@ export function laneKey(c: Conn, mode: LaneMode): { key: string; label: string }
     // Egress device and next hop: an uplink failover shows as marks moving lanes.
     if (r.dev === null) return { key: '\uffff', label: '(no route)' };
     return { key: `${r.dev}\u0000${r.gateway ?? ''}`, label: r.gateway === null ? r.dev : `${r.dev} via ${r.gateway}` };
+  }
+  if (mode === 'netns') {
+    // Named namespaces (ip netns) by name, then unnamed ones by inode number.
+    return r.netnsName === null
+      ? { key: `1${String(r.netns).padStart(12, '0')}`, label: `netns ${r.netns}` }
+      : { key: `0${r.netnsName}\u0000${r.netns}`, label: r.netnsName };
   }
   return { key: `${r.pid}\u0000${r.comm}`, label: `${r.comm} [${r.pid}]` };
 }
