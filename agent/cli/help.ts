@@ -9,7 +9,8 @@ Usage:
 
 Options:
   -p, --pid PID          only connections of this process (repeatable; a
-                         thread id selects that thread)
+                         thread id selects that thread); without --comm the
+                         trace ends once all of them have exited
   -c, --comm NAME        only connections of tasks with this name (repeatable)
   -f, --format FMT       table | ndjson | csv (default: table on a terminal,
                          ndjson when stdout is a pipe or file)

@@ -10,6 +10,7 @@ import { applyTracerScheduling } from '../probes/sched.js';
 import type { Sink } from '../sinks/sink.js';
 import type { TraceArgs } from './args.js';
 import { pidWarnings } from './pid-check.js';
+import { watchPids } from './pid-watch.js';
 import { makeSink, openOutput, resolveFormat } from './sinks.js';
 
 export interface Extra {
@@ -64,10 +65,17 @@ export async function runTraceCommand(args: TraceArgs, version: string, extra?: 
   }
   more.onStarted?.(tracer);
   const timer = args.durationS ? setTimeout(() => stop(`--duration ${args.durationS}s elapsed`), args.durationS * 1000) : null;
+  // Only --pid (no --comm, which can match a process yet to come), and not the
+  // dashboard, which stays up to be looked at: the run ends with its
+  // processes, a second later, so their last connects are drained first.
+  const unwatch = args.pids.length > 0 && args.comms.length === 0 && args.command === 'trace'
+    ? watchPids(args.pids, () => setTimeout(() => stop(`every --pid process has exited`), 1000).unref())
+    : () => {};
   void tracer.failed.then((e) => e && stop('bpftrace could not be kept running'));
 
   await stopped;
   if (timer) clearTimeout(timer);
+  unwatch();
   const summary = await tracer.stop(stopReason ?? 'stopped');
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);

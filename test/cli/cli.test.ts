@@ -173,6 +173,18 @@ describe.skipIf(!isRoot)('no bpftrace outlives srctrace', () => {
     expect(r.stderr).toMatch(/--backend rawtracepoint: .*fake-bpftrace.sh cannot attach rawtracepoint:inet_sock_set_state \(bpftrace 0.19 or newer (is )?needed[^)]*\); use --backend tracepoint/);
   });
 
+  it('--pid ends the run once its processes have exited (not with --comm, which may match a later one)', async () => {
+    const env = { SRCTRACE_BPFTRACE: FAKE, SRCTRACE_DRAIN_HELPER: FAKE_DRAIN };
+    const target = execa('sleep', ['1']);
+    const r = await run(['-f', 'csv', '--pid', String(target.pid)], env, { timeout: 30_000 });
+    await target;
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toMatch(/srctrace: stopped \(tracepoint probes\): every --pid process has exited/);
+    const other = execa('sleep', ['0.2']);
+    const withComm = await run(['-f', 'csv', '--pid', String(other.pid), '--comm', 'later', '--duration', '2'], env);
+    expect(withComm.stderr).toMatch(/--duration 2s elapsed/);
+  });
+
   it('--duration ends the run by itself with a summary', async () => {
     const r = await run(['-f', 'csv', '--duration', '1'], { SRCTRACE_BPFTRACE: FAKE, SRCTRACE_DRAIN_HELPER: FAKE_DRAIN, FAKE_CAPTURE: CAPTURE });
     expect(r.exitCode).toBe(0);
