@@ -3,13 +3,12 @@
 // can follow. Each process is known by its start time as well as its pid, so
 // a recycled pid does not keep the run alive.
 import { readFileSync } from 'node:fs';
+import { STAT_STARTTIME, statFields } from '../enrich/proc-info.js';
 
 /** Start time (clock ticks since boot, /proc/PID/stat field 22) of `pid`, or null if it does not exist. */
 export function startTicks(pid: number, procRoot = '/proc'): string | null {
   try {
-    const stat = readFileSync(`${procRoot}/${pid}/stat`, 'latin1');
-    // comm may hold spaces and parentheses: fields resume after the last ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+    return statFields(readFileSync(`${procRoot}/${pid}/stat`, 'latin1'))[STAT_STARTTIME] ?? null;
   } catch {
     return null;
   }

@@ -19,7 +19,8 @@ const OTS = W(17), NEWSTATE = W(18), SPORT = W(19), SKERR = W(20), DEV = W(21), 
 
 // Reads go through a DataView on the frame's buffer: Buffer's readUInt32LE
 // validates its offset on every call, a quarter of the decoder's time in a
-// storm profile. The view is made once per buffer the helper's reads fill.
+// storm profile. The view is made once per buffer the helper's reads fill,
+// fetched once per frame and handed to the helpers below.
 let viewOf: Buffer | null = null;
 let dv: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 function view(b: Buffer): DataView<ArrayBufferLike> {
@@ -30,7 +31,7 @@ function view(b: Buffer): DataView<ArrayBufferLike> {
   return dv;
 }
 
-const u64 = (b: Buffer, o: number) => view(b).getUint32(o, true) + view(b).getUint32(o + 4, true) * 0x1_0000_0000;
+const u64 = (v: DataView<ArrayBufferLike>, o: number) => v.getUint32(o, true) + v.getUint32(o + 4, true) * 0x1_0000_0000;
 
 // Caches: a storm repeats few values (one task name, a few addresses), and
 // socket addresses recycle. Each is keyed by numbers read from the frame, so
@@ -41,9 +42,9 @@ const NO_ROUTE: RouteInfo = { devBytes: null, gateway: null };
 const skCache = new Map<number, { hi: number; text: string }>();
 
 /** The socket address as `%llx` prints it (the form every text line uses). */
-function sk(b: Buffer, o: number): string {
-  const lo = view(b).getUint32(o, true);
-  const hi = view(b).getUint32(o + 4, true);
+function sk(v: DataView<ArrayBufferLike>, o: number): string {
+  const lo = v.getUint32(o, true);
+  const hi = v.getUint32(o + 4, true);
   const hit = skCache.get(lo);
   if (hit && hit.hi === hi) return hit.text;
   const text = hi === 0 ? lo.toString(16) : hi.toString(16) + lo.toString(16).padStart(8, '0');
@@ -57,10 +58,10 @@ const v4Cache = new Map<number, Addr>();
 const v6Cache = new Map<string, Addr>();
 
 /** 16 address bytes in network order (the tracepoint's saddr_v6 layout) -> plain address. */
-function addr(b: Buffer, o: number): Addr {
+function addr(b: Buffer, v: DataView<ArrayBufferLike>, o: number): Addr {
   // IPv4 sockets (and IPv4-mapped peers): ::ffff:a.b.c.d, keyed by the IPv4 word.
-  if (view(b).getUint32(o, true) === 0 && view(b).getUint32(o + 4, true) === 0 && view(b).getUint32(o + 8, true) === 0xffff0000) {
-    const v4 = view(b).getUint32(o + 12, true);
+  if (v.getUint32(o, true) === 0 && v.getUint32(o + 4, true) === 0 && v.getUint32(o + 8, true) === 0xffff0000) {
+    const v4 = v.getUint32(o + 12, true);
     let hit = v4Cache.get(v4);
     if (!hit) {
       hit = { addr: `${b[o + 12]}.${b[o + 13]}.${b[o + 14]}.${b[o + 15]}`, family: 4 };
@@ -85,9 +86,9 @@ const lastComm: LastName = { w: [-1, -1, -1, -1], bytes: new Uint8Array(0) };
 const lastDev: LastName = { w: [-1, -1, -1, -1], bytes: new Uint8Array(0) };
 
 /** A NUL-padded 16-byte name (task or device) -> its bytes up to the first NUL; `last` remembers one. */
-function name(b: Buffer, o: number, lastName: LastName): Uint8Array {
+function name(b: Buffer, v: DataView<ArrayBufferLike>, o: number, lastName: LastName): Uint8Array {
   const w = lastName.w;
-  const w0 = view(b).getUint32(o, true), w1 = view(b).getUint32(o + 4, true), w2 = view(b).getUint32(o + 8, true), w3 = view(b).getUint32(o + 12, true);
+  const w0 = v.getUint32(o, true), w1 = v.getUint32(o + 4, true), w2 = v.getUint32(o + 8, true), w3 = v.getUint32(o + 12, true);
   if (w0 === w[0] && w1 === w[1] && w2 === w[2] && w3 === w[3]) return lastName.bytes;
   let n = 0;
   while (n < 16 && b[o + n] !== 0) n++;
@@ -103,8 +104,8 @@ function name(b: Buffer, o: number, lastName: LastName): Uint8Array {
   return bytes;
 }
 
-function isZero(b: Buffer, o: number, words: number): boolean {
-  for (let i = 0; i < words * 8; i += 4) if (view(b).getUint32(o + i, true) !== 0) return false;
+function isZero(v: DataView<ArrayBufferLike>, o: number, words: number): boolean {
+  for (let i = 0; i < words * 8; i += 4) if (v.getUint32(o + i, true) !== 0) return false;
   return true;
 }
 
@@ -112,35 +113,36 @@ function isZero(b: Buffer, o: number, words: number): boolean {
 // (like the name bytes, it must not be changed).
 let lastRoute: RouteInfo = NO_ROUTE;
 
-function route(b: Buffer, o: number): RouteInfo {
-  if (isZero(b, o + DEV, 2)) return NO_ROUTE;
-  const g = isZero(b, o + GW, 2) ? null : addr(b, o + GW).addr;
+function route(b: Buffer, v: DataView<ArrayBufferLike>, o: number): RouteInfo {
+  if (isZero(v, o + DEV, 2)) return NO_ROUTE;
+  const g = isZero(v, o + GW, 2) ? null : addr(b, v, o + GW).addr;
   const gateway = g === '0.0.0.0' || g === '::' ? null : g;
-  const devBytes = name(b, o + DEV, lastDev);
+  const devBytes = name(b, v, o + DEV, lastDev);
   if (lastRoute.devBytes !== devBytes || lastRoute.gateway !== gateway) lastRoute = { devBytes, gateway };
   return lastRoute;
 }
 
 /** The frame at byte offset `o` of `b` (which must hold FRAME_BYTES from there). */
 export function decodeFrame(b: Buffer, o = 0): JoinedEvent | MalformedEvent {
-  const family = view(b).getInt32(o + FAMILY, true);
+  const v = view(b);
+  const family = v.getInt32(o + FAMILY, true);
   if (family !== 2 && family !== 10) {
     return { kind: 'malformed', line: `frame ${b.toString('hex', o, o + 64)}...`, reason: `drained connect has family ${family}, neither AF_INET nor AF_INET6` };
   }
-  const socket = sk(b, o + SK);
-  const d = addr(b, o + DADDR);
+  const socket = sk(v, o + SK);
+  const d = addr(b, v, o + DADDR);
   return {
     kind: 'joined',
     start: {
-      kind: 'start', ts: u64(b, o + TS), sk: socket,
-      pid: view(b).getInt32(o + PID, true), tid: view(b).getInt32(o + TID, true), ppid: view(b).getInt32(o + PPID, true), uid: view(b).getUint32(o + UID, true),
-      startNs: u64(b, o + START), commBytes: name(b, o + COMM, lastComm), netns: view(b).getUint32(o + NETNS, true),
-      family: d.family, saddr: addr(b, o + SADDR).addr, daddr: d.addr, sport: 0, dport: view(b).getInt32(o + DPORT, true),
-      bound: (view(b).getInt32(o + USERLOCKS, true) & 4) !== 0,
+      kind: 'start', ts: u64(v, o + TS), sk: socket,
+      pid: v.getInt32(o + PID, true), tid: v.getInt32(o + TID, true), ppid: v.getInt32(o + PPID, true), uid: v.getUint32(o + UID, true),
+      startNs: u64(v, o + START), commBytes: name(b, v, o + COMM, lastComm), netns: v.getUint32(o + NETNS, true),
+      family: d.family, saddr: addr(b, v, o + SADDR).addr, daddr: d.addr, sport: 0, dport: v.getInt32(o + DPORT, true),
+      bound: (v.getInt32(o + USERLOCKS, true) & 4) !== 0,
     },
     outcome: {
-      kind: 'outcome', ts: u64(b, o + OTS), sk: socket, newState: view(b).getInt32(o + NEWSTATE, true), sport: view(b).getInt32(o + SPORT, true),
-      skErr: view(b).getInt32(o + SKERR, true), route: route(b, o),
+      kind: 'outcome', ts: u64(v, o + OTS), sk: socket, newState: v.getInt32(o + NEWSTATE, true), sport: v.getInt32(o + SPORT, true),
+      skErr: v.getInt32(o + SKERR, true), route: route(b, v, o),
     },
   };
 }

@@ -43,10 +43,7 @@ export class ProcInfo {
 
   private lookup(pid: number, startNs: number): string | null {
     try {
-      const stat = this.read(`/proc/${pid}/stat`);
-      // comm (field 2) may contain spaces and parentheses: fields resume after the last ')'.
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const startTicks = Number(rest[19]);
+      const startTicks = Number(statFields(this.read(`/proc/${pid}/stat`))[STAT_STARTTIME]);
       if (!Number.isFinite(startTicks) || Math.abs(startTicks * TICK_NS - startNs) > TICK_NS) return null;
       return argvToText(Buffer.from(this.read(`/proc/${pid}/cmdline`), 'latin1'));
     } catch {
@@ -54,6 +51,18 @@ export class ProcInfo {
     }
   }
 }
+
+/**
+ * The fields of a /proc/PID/stat line after comm, from state (field 3) on:
+ * comm (field 2) may contain spaces and parentheses, so they resume after
+ * the last ')'.
+ */
+export function statFields(stat: string): string[] {
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** starttime (field 22: clock ticks after boot) in `statFields`. */
+export const STAT_STARTTIME = 19;
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 

@@ -2,6 +2,12 @@
 // button, so a file saved from either has the same bytes for the same records.
 import { CONNECTION_FIELDS, type ConnectionRecord, type SrcRecord } from './record.js';
 
+/** The route a connection used, as the table, the dashboard's lanes and its why sentence name it: "eth0 via 10.0.0.1", "eth0" when on-link, null without one. */
+export function routeLabel(r: Pick<ConnectionRecord, 'dev' | 'gateway'>): string | null {
+  if (r.dev === null) return null;
+  return r.gateway === null ? r.dev : `${r.dev} via ${r.gateway}`;
+}
+
 /** One NDJSON line (without the newline). */
 export function toNdjsonLine(record: SrcRecord): string {
   return JSON.stringify(record);

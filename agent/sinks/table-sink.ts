@@ -1,5 +1,6 @@
 // The live terminal table: one row per connection as it completes (put in
 // start order by time-ordered.ts, see cli/sinks.ts).
+import { routeLabel } from '../model/format.js';
 import { dispatchRecord, type ConnectionRecord, type SrcRecord } from '../model/record.js';
 import { describeNotice } from './notice.js';
 import { endStream, type Sink, type TextOut } from './sink.js';
@@ -17,7 +18,7 @@ const COLUMNS: [title: string, width: number, right: boolean, cell: (r: Connecti
   ['MS', 8, true, (r) => (r.latencyMs === null ? '-' : r.latencyMs.toFixed(r.latencyMs < 10 ? 2 : 0))],
   ['WHY', 12, false, (r) => r.sourceReason ?? (r.error ?? '-')],
   // The route the socket used: egress device, then the next hop when not on-link.
-  ['ROUTE', 30, false, (r) => (r.dev === null ? '-' : safeText(r.gateway === null ? r.dev : `${r.dev} via ${r.gateway}`))],
+  ['ROUTE', 30, false, (r) => safeText(routeLabel(r) ?? '-')],
 ];
 
 function hostPort(addr: string, port: number | null): string {

@@ -34,14 +34,19 @@ function collect() {
   return { sink, out, closed: () => closed };
 }
 
+/** The stage with a 200 ms hold over a collecting sink, on the fake clock. */
+function ordered() {
+  const { clock, advance } = fakeClock();
+  const { sink, out } = collect();
+  return { s: timeOrdered(sink, 200, clock), out, advance };
+}
+
 const conn = (ms: number, sport: number) => record({ ts: at(ms), sport });
 const ports = (rs: SrcRecord[]) => rs.map((r) => (r.type === 'connection' ? r.sport : r.type));
 
 describe('time-ordered stage (the live table)', () => {
   it('writes records read out of order in the order they started', () => {
-    const { clock, advance } = fakeClock();
-    const { sink, out } = collect();
-    const s = timeOrdered(sink, 200, clock);
+    const { s, out, advance } = ordered();
     // A connect() that failed at once (read at once), then the drained connects begun before it.
     s.write(conn(10, 3));
     advance(40);
@@ -54,9 +59,7 @@ describe('time-ordered stage (the live table)', () => {
   });
 
   it('a younger record that started before one due goes out with it, above it', () => {
-    const { clock, advance } = fakeClock();
-    const { sink, out } = collect();
-    const s = timeOrdered(sink, 200, clock);
+    const { s, out, advance } = ordered();
     s.write(conn(10, 3)); // arrives first
     advance(150);
     s.write(conn(1, 1)); // arrives 150 ms later, started earlier
@@ -68,9 +71,7 @@ describe('time-ordered stage (the live table)', () => {
   });
 
   it('holds nothing longer than the hold and a timer period', () => {
-    const { clock, advance } = fakeClock();
-    const { sink, out } = collect();
-    const s = timeOrdered(sink, 200, clock);
+    const { s, out, advance } = ordered();
     for (let i = 0; i < 100; i++) {
       s.write(conn(i, i));
       advance(7);
@@ -96,9 +97,7 @@ describe('time-ordered stage (the live table)', () => {
   });
 
   it('equal start times keep their arrival order', () => {
-    const { clock, advance } = fakeClock();
-    const { sink, out } = collect();
-    const s = timeOrdered(sink, 200, clock);
+    const { s, out, advance } = ordered();
     for (const p of [5, 3, 8, 1]) s.write(conn(0, p));
     advance(300);
     expect(ports(out)).toEqual([5, 3, 8, 1]);

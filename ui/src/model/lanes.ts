@@ -1,6 +1,7 @@
 // Timeline rows: connections grouped per process, source address, route or
 // network namespace, each
 // lane kept sorted by start time so the visible window is two binary searches.
+import { routeLabel } from '../../../agent/model/format.js';
 import type { Conn } from './conn.js';
 import type { LaneMode } from './filter.js';
 
@@ -70,8 +71,9 @@ export function laneKey(c: Conn, mode: LaneMode): { key: string; label: string }
   }
   if (mode === 'route') {
     // Egress device and next hop: an uplink failover shows as marks moving lanes.
-    if (r.dev === null) return { key: '\uffff', label: '(no route)' };
-    return { key: `${r.dev}\u0000${r.gateway ?? ''}`, label: r.gateway === null ? r.dev : `${r.dev} via ${r.gateway}` };
+    const label = routeLabel(r);
+    if (label === null) return { key: '\uffff', label: '(no route)' };
+    return { key: `${r.dev}\u0000${r.gateway ?? ''}`, label };
   }
   if (mode === 'netns') {
     // Named namespaces (ip netns) by name, then unnamed ones by inode number.

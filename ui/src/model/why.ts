@@ -2,12 +2,14 @@
 // connection use this source address? One sentence from the record's own
 // fields (sourceReason, dev, gateway, errno); nothing is looked up, so the
 // answer is what the kernel did then, not what the routing table says now.
+import { routeLabel } from '../../../agent/model/format.js';
 import type { ConnectionRecord } from '../../../agent/model/record.js';
 
 /** "out eth0 via 10.0.0.1", "out eth0 (on-link)", or null when no route was recorded. */
 function routeText(r: ConnectionRecord): string | null {
-  if (r.dev === null) return null;
-  return r.gateway === null ? `out ${r.dev} (on-link)` : `out ${r.dev} via ${r.gateway}`;
+  const label = routeLabel(r);
+  if (label === null) return null;
+  return r.gateway === null ? `out ${label} (on-link)` : `out ${label}`;
 }
 
 /** Why connect() ended before a source was chosen, by errno. */
