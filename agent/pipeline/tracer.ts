@@ -8,6 +8,7 @@ import { decodeLine } from '../decode/decode-line.js';
 import { decodeFrame, FRAME_BYTES, frameToLine } from '../decode/joined-frame.js';
 import { NetnsNames } from '../enrich/netns-names.js';
 import { ProcInfo } from '../enrich/proc-info.js';
+import { readSynSent, unseenEnds, type SynSentReader } from '../enrich/syn-sent.js';
 import type { JoinedEvent, MalformedEvent } from '../decode/events.js';
 import type { ProbeError } from '../errors.js';
 import type { Backend, SrcRecord } from '../model/record.js';
@@ -33,6 +34,8 @@ export interface TraceOptions {
   supervisor?: { maxRestarts?: number; baseDelayMs?: number };
   /** Reads the kernel's count of skipped probe runs for a bpftrace pid (tests inject one). */
   recursionMisses?: (pid: number) => number | null;
+  /** Reads a namespace's SYN_SENT sockets at exit (tests inject one). */
+  synSent?: SynSentReader;
 }
 
 export interface TraceSummary {
@@ -53,6 +56,9 @@ export interface TraceSummary {
 }
 
 const mono = () => Number(process.hrtime.bigint());
+
+/** The error text of a record whose socket had ended without the probes reporting how. */
+export const UNSEEN_NOTE = 'its socket had ended when tracing stopped, but no outcome was seen (lost in the kernel)';
 
 export class Tracer {
   private readonly correlator = new Correlator();
@@ -122,11 +128,19 @@ export class Tracer {
     await this.supervisor.stop();
     this.countUnread(this.audit.final());
     const { attempts, stillPending } = this.correlator.drain();
+    // An attempt without an outcome whose socket has left SYN_SENT is not
+    // awaiting anything: its outcome was lost (syn-sent.ts).
+    const unseen = stillPending.length ? unseenEnds(stillPending, this.opts.synSent ?? readSynSent) : null;
+    if (unseen) for (const a of attempts) if (a.via === 'socket' && a.end === null && unseen.ended.has(a.start)) a.note = UNSEEN_NOTE;
     this.emitAttempts(attempts);
     this.tick(mono());
-    this.summary.pendingAtExit = stillPending.length;
+    if (unseen?.count) {
+      this.summary.lostKernel += unseen.count;
+      this.emit({ type: 'lost', ts: this.isoTime(mono()), count: unseen.count, where: 'kernel', detail: `${unseen.count} attempt(s) without an outcome had left SYN_SENT when tracing stopped (their sockets were no longer connecting): the probes did not report how they ended, or they ended in the moments after tracing stopped; recorded with outcome "error"` });
+    }
+    this.summary.pendingAtExit = stillPending.length - (unseen?.count ?? 0);
     const st = this.correlator.stats;
-    this.emit(this.status('stopped', `${reason}; ${this.summary.connections} connection(s) recorded${stillPending.length ? `, ${stillPending.length} still awaiting an outcome (recorded with outcome "error")` : ''}; outcomes without a start (connects begun before tracing): ${st.unmatchedOutcomes}`));
+    this.emit(this.status('stopped', `${reason}; ${this.summary.connections} connection(s) recorded${this.summary.pendingAtExit ? `, ${this.summary.pendingAtExit} still awaiting an outcome (recorded with outcome "error")` : ''}${unseen?.count ? `, ${unseen.count} ended without their outcome seen` : ''}; outcomes without a start (connects begun before tracing): ${st.unmatchedOutcomes}`));
     this.rawLog?.end();
     await Promise.all(this.opts.sinks.map((s) => s.close()));
     return this.summary;

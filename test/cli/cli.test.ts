@@ -1,7 +1,7 @@
 // The real CLI process: usage errors, preflight errors with their fixes, and
 // that bpftrace never outlives srctrace (fake bpftrace, so no kernel needed
 // beyond the preflight checks).
-import { mkdtempSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -194,5 +194,24 @@ describe.skipIf(!isRoot)('no bpftrace outlives srctrace', () => {
     expect(r.stdout).toContain(`"""'\\\n\t`); // the hostile comm, CSV-quoted: " doubled, newline kept
     expect(lines[0]).toBe('ts,pid,tid,ppid,uid,comm,cmdline,netns,proto,family,saddr,sport,daddr,dport,outcome,errno,error,latencyMs,sourceReason,dev,gateway,stateRaw,commHex,netnsName');
     expect(r.stderr).toMatch(/srctrace: stopped \(tracepoint probes\): --duration 1s elapsed; 10 connection\(s\) recorded/);
+  });
+
+  it('an attempt without an outcome whose socket is gone at exit is counted as lost, not as still awaiting', async () => {
+    // A start line of this very thread, in its own namespace, to an address it
+    // never connected to, and no outcome line: the kernel's table (read for
+    // real) has no such SYN_SENT socket, so the probes missed how it ended.
+    const netns = /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/net'))![1];
+    const capture = join(mkdtempSync(join(tmpdir(), 'srctrace-cli-')), 'unseen.txt');
+    const pid = process.pid;
+    writeFileSync(capture, `S 1000000000 ffff888100000040 ${pid} ${pid} 1 0 ${netns} 2 ::ffff:192.0.2.1 ::ffff:198.18.9.9 0 9 0 1 000000006f6e7379 0000000000000000\n`);
+    const r = await run(['-f', 'ndjson', '--duration', '1'], { SRCTRACE_BPFTRACE: FAKE, SRCTRACE_DRAIN_HELPER: FAKE_DRAIN, FAKE_CAPTURE: capture });
+    expect(r.exitCode).toBe(0);
+    const records = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(records.filter((x) => x.type === 'connection')).toEqual([
+      expect.objectContaining({ pid, daddr: '198.18.9.9', dport: 9, outcome: 'error', errno: null, error: 'its socket had ended when tracing stopped, but no outcome was seen (lost in the kernel)' }),
+    ]);
+    expect(records.filter((x) => x.type === 'lost')).toEqual([expect.objectContaining({ where: 'kernel', count: 1 })]);
+    expect(r.stderr).toMatch(/srctrace: 1 connection\(s\); lost 1 in kernel, 0 in agent \(LOSS\)/);
+    expect(r.stderr).not.toMatch(/still awaiting/);
   });
 });

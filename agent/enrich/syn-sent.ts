@@ -1,0 +1,117 @@
+// Which attempts are really still connecting, by the kernel's own socket table.
+//
+// At exit srctrace holds the attempts whose outcome it never saw. Most are
+// still in SYN_SENT (a peer that does not answer yet). An attempt whose socket
+// is no longer in SYN_SENT ended while the probes were attached, and they did
+// not report how: an outcome lost on the kernel side (seen once in CI with
+// bpftrace 0.27, 256 refusals in one burst without a probe run and without a
+// skipped run counted). Calling those "still awaiting an outcome" would hide
+// the loss, so they are counted apart and their records say so.
+//
+// /proc/PID/task/TID/net/tcp{,6} lists the sockets of that thread's network
+// namespace. Its socket pointers are hashed (kptr_restrict), so attempts are
+// matched by what they had at SYN_SENT, family, source, destination and
+// destination port (the source port was assigned after), and counted per such
+// tuple: with more attempts than SYN_SENT sockets in a tuple, the difference
+// has ended; which of them is only known when none is left.
+import { readFileSync, readlinkSync } from 'node:fs';
+import { endianness } from 'node:os';
+import type { StartEvent } from '../decode/events.js';
+import { ipv6ToString, normaliseAddr } from '../decode/addr.js';
+
+const TCP_SYN_SENT = '02';
+
+/** The key an attempt and a SYN_SENT socket share. */
+export function tupleKey(family: 4 | 6, saddr: string, daddr: string, dport: number): string {
+  return `${family} ${saddr} ${daddr} ${dport}`;
+}
+
+/** One address of /proc/net/tcp{,6}: 8 or 32 hex digits, each 32-bit word in host byte order. */
+function procAddr(hex: string, littleEndian: boolean): { addr: string; family: 4 | 6 } {
+  const bytes = new Uint8Array(hex.length / 2);
+  for (let w = 0; w < bytes.length; w += 4) {
+    for (let i = 0; i < 4; i++) {
+      const b = parseInt(hex.slice((w + i) * 2, (w + i) * 2 + 2), 16);
+      bytes[littleEndian ? w + 3 - i : w + i] = b;
+    }
+  }
+  if (bytes.length === 4) return { addr: bytes.join('.'), family: 4 };
+  return normaliseAddr(ipv6ToString(bytes)); // IPv4-mapped: family 4, as the records have it
+}
+
+/** SYN_SENT sockets in the text of /proc/net/tcp or tcp6, as tuple keys with their counts. */
+export function synSentTuples(text: string, into = new Map<string, number>(), littleEndian = endianness() === 'LE'): Map<string, number> {
+  for (const line of text.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 4 || f[3] !== TCP_SYN_SENT) continue;
+    const [lhex] = f[1]!.split(':');
+    const [rhex, rport] = f[2]!.split(':');
+    if (!lhex || !rhex || !rport || lhex.length !== rhex.length || (lhex.length !== 8 && lhex.length !== 32)) continue;
+    const src = procAddr(lhex, littleEndian);
+    const dst = procAddr(rhex, littleEndian);
+    const key = tupleKey(dst.family, src.addr, dst.addr, parseInt(rport, 16));
+    into.set(key, (into.get(key) ?? 0) + 1);
+  }
+  return into;
+}
+
+/** The SYN_SENT tuples of network namespace `netns`, read through thread `tid` of `pid`; null when that thread is gone or elsewhere. */
+export type SynSentReader = (pid: number, tid: number, netns: number) => Map<string, number> | null;
+
+export const readSynSent: SynSentReader = (pid, tid, netns) => {
+  const dir = `/proc/${pid}/task/${tid}`;
+  try {
+    if (readlinkSync(`${dir}/ns/net`) !== `net:[${netns}]`) return null;
+    const tuples = synSentTuples(readFileSync(`${dir}/net/tcp`, 'latin1'));
+    return synSentTuples(readFileSync(`${dir}/net/tcp6`, 'latin1'), tuples);
+  } catch {
+    return null; // exited, or no IPv6 in that kernel: no claim either way
+  }
+};
+
+export interface UnseenEnds {
+  /** Attempts whose socket had certainly left SYN_SENT (none of their tuple was left). */
+  ended: Set<StartEvent>;
+  /** How many had left SYN_SENT, counted per tuple (at least ended.size). */
+  count: number;
+}
+
+/**
+ * Of `starts` (attempts still without an outcome), those whose socket is no
+ * longer in SYN_SENT. A namespace that none of their threads can still be read
+ * through makes no claim.
+ */
+export function unseenEnds(starts: readonly StartEvent[], read: SynSentReader = readSynSent): UnseenEnds {
+  const byNetns = new Map<number, StartEvent[]>();
+  for (const s of starts) {
+    const list = byNetns.get(s.netns);
+    if (list) list.push(s);
+    else byNetns.set(s.netns, [s]);
+  }
+  const out: UnseenEnds = { ended: new Set(), count: 0 };
+  for (const [netns, list] of byNetns) {
+    let table: Map<string, number> | null = null;
+    const tried = new Set<number>();
+    for (const s of list) {
+      if (tried.has(s.tid)) continue;
+      tried.add(s.tid);
+      table = read(s.pid, s.tid, netns);
+      if (table) break;
+    }
+    if (!table) continue;
+    const byTuple = new Map<string, StartEvent[]>();
+    for (const s of list) {
+      const key = tupleKey(s.family, s.saddr, s.daddr, s.dport);
+      const group = byTuple.get(key);
+      if (group) group.push(s);
+      else byTuple.set(key, [s]);
+    }
+    for (const [key, group] of byTuple) {
+      const still = table.get(key) ?? 0;
+      if (group.length <= still) continue;
+      out.count += group.length - still;
+      if (still === 0) for (const s of group) out.ended.add(s);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,122 @@
+// Attempts still connecting at exit, by the kernel's socket table: the parser
+// on the kernel's /proc/net/tcp{,6} format, the counting per tuple, and (as
+// root) real SYN_SENT sockets in a lab namespace read through the real files.
+import { createInterface } from 'node:readline';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import type { StartEvent } from '../../agent/decode/events.js';
+import { readSynSent, synSentTuples, tupleKey, unseenEnds, type SynSentReader } from '../../agent/enrich/syn-sent.js';
+import { buildConnector, type ClientLine } from '../helpers/connector.js';
+import { isRoot, NOT_ROOT_REASON } from '../helpers/lab.js';
+import { withBlackholedLab } from '../helpers/pending.js';
+
+// As tcp4_seq_show / tcp6_seq_show print them: addresses as 32-bit words in
+// host order (little-endian here), ports in hex, state 02 = SYN_SENT, 01 =
+// ESTABLISHED, 0A = LISTEN. 192.0.2.1 -> 198.18.1.80:8080 twice (SYN_SENT),
+// once established; 2001:db8:53::1 -> 2001:db8:1::1:8080 (SYN_SENT); a
+// dual-stack socket's ::ffff:192.0.2.1 -> ::ffff:198.18.1.80:8080 (SYN_SENT).
+const TCP = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 00000000:07E8 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 576 1 00000000e6d5f0f4 100 0 0 10 0
+   1: 010200C0:9C40 500112C6:1F90 02 00000001:00000000 01:00000067 00000000     0        0 71011 1 00000000b1c2d3e4 1000 0 0 1 -1
+   2: 010200C0:9C42 500112C6:1F90 02 00000001:00000000 01:00000067 00000000     0        0 71012 1 00000000b1c2d3e5 1000 0 0 1 -1
+   3: 010200C0:9C44 500112C6:1F90 01 00000000:00000000 00:00000000 00000000     0        0 71013 1 00000000b1c2d3e6 20 4 30 10 -1
+`;
+const TCP6 = `  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: B80D0120000053000000000001000000:D2F0 B80D0120000001000000000001000000:1F90 02 00000001:00000000 01:00000067 00000000     0        0 72001 1 00000000c1c2d3e4 1000 0 0 1 -1
+   1: 0000000000000000FFFF0000010200C0:9C50 0000000000000000FFFF0000500112C6:1F90 02 00000001:00000000 01:00000067 00000000     0        0 72002 1 00000000c1c2d3e5 1000 0 0 1 -1
+`;
+
+let nextSk = 1;
+function start(over: Partial<StartEvent>): StartEvent {
+  return {
+    kind: 'start', ts: 1e9, sk: (nextSk++).toString(16), pid: 100, tid: 100, ppid: 1, uid: 0, commBytes: new Uint8Array([0x63]), startNs: 1,
+    netns: 4026532001, family: 4, saddr: '192.0.2.1', daddr: '198.18.1.80', sport: 0, dport: 8080, bound: false, ...over,
+  };
+}
+
+describe('SYN_SENT sockets from /proc/net/tcp{,6}', () => {
+  it('counts SYN_SENT sockets per family, source, destination and port; other states and the header are not', () => {
+    const t = synSentTuples(TCP6, synSentTuples(TCP, new Map(), true), true);
+    expect(Object.fromEntries(t)).toEqual({
+      [tupleKey(4, '192.0.2.1', '198.18.1.80', 8080)]: 3, // two IPv4 sockets and the IPv4-mapped one
+      [tupleKey(6, '2001:db8:53::1', '2001:db8:1::1', 8080)]: 1,
+    });
+  });
+
+  it('reads each word in host byte order (a big-endian kernel prints it the other way round)', () => {
+    const be = TCP.replace(/010200C0/g, 'C0000201').replace(/500112C6/g, 'C6120150');
+    expect([...synSentTuples(be, new Map(), false)]).toEqual([[tupleKey(4, '192.0.2.1', '198.18.1.80', 8080), 2]]);
+  });
+});
+
+describe('attempts that ended without their outcome seen', () => {
+  const table = (entries: [string, number][]): SynSentReader => () => new Map(entries);
+  const key = tupleKey(4, '192.0.2.1', '198.18.1.80', 8080);
+
+  it('none while every attempt still has its SYN_SENT socket', () => {
+    const starts = [start({}), start({})];
+    expect(unseenEnds(starts, table([[key, 2]]))).toEqual({ ended: new Set(), count: 0 });
+  });
+
+  it('all of a tuple when none of its sockets is left; only a count when some are', () => {
+    const gone = [start({ daddr: '198.18.1.81' }), start({ daddr: '198.18.1.81' })];
+    const some = [start({}), start({}), start({})];
+    const r = unseenEnds([...some, ...gone], table([[key, 1]]));
+    expect(r.count).toBe(4); // 2 of the 3 in the first tuple, both of the second
+    expect([...r.ended]).toEqual(gone); // which 2 of the 3 is not known
+  });
+
+  it('makes no claim for a namespace it cannot read, and tries another of its threads first', () => {
+    const reads: string[] = [];
+    const read: SynSentReader = (pid, tid, netns) => {
+      reads.push(`${pid}/${tid}@${netns}`);
+      return tid === 102 ? new Map() : null;
+    };
+    const a = start({ tid: 101 });
+    const b = start({ tid: 102 });
+    const c = start({ tid: 101, netns: 4026532002 });
+    const r = unseenEnds([a, b, c], read);
+    expect(r.count).toBe(2);
+    expect([...r.ended]).toEqual([a, b]);
+    expect(reads).toEqual(['100/101@4026532001', '100/102@4026532001', '100/101@4026532002']);
+  });
+});
+
+const SILENT = '198.18.1.82'; // inside the lab's with-src route; rtr-a drops it
+
+describe.skipIf(!isRoot)(`real SYN_SENT sockets${isRoot ? '' : ` (skipped: ${NOT_ROOT_REASON})`}`, () => {
+  const { lab, hostNetns } = withBlackholedLab(SILENT);
+
+  it('reads a namespace through a connecting thread: its pending connects are there, others are not', async () => {
+    const t = lab.topology;
+    const bin = await buildConnector();
+    const client = execa('ip', ['netns', 'exec', t.namespaces.host, bin, '-d', SILENT, '-p', '8080', '-P', '4', '-w', '5000'], { buffer: false, reject: false });
+    try {
+      const pending: ClientLine[] = [];
+      await new Promise<void>((resolve, reject) => {
+        createInterface({ input: client.stdout! }).on('line', (l) => {
+          const line = JSON.parse(l) as ClientLine;
+          if (line.phase === 'all-pending') resolve();
+          else if (line.phase === 'pending') pending.push(line);
+        });
+        void client.then((r) => reject(new Error(`connector ended early: ${String(r.stderr)}`)));
+      });
+      const { pid, tid } = pending[0]!;
+      const netns = hostNetns();
+      expect(readSynSent(pid, tid, netns)?.get(tupleKey(4, t.service.v4, SILENT, 8080))).toBe(4);
+      expect(readSynSent(pid, tid, netns + 1)).toBeNull(); // not that thread's namespace
+      expect(readSynSent(pid, tid + 100_000, netns)).toBeNull(); // no such thread
+
+      // 4 still connecting plus 2 more with the same tuple and 1 to another
+      // port: 3 ended unseen, and the lone one is known to be among them.
+      const same = Array.from({ length: 6 }, () => start({ pid, tid, netns, saddr: t.service.v4, daddr: SILENT, dport: 8080 }));
+      const other = start({ pid, tid, netns, saddr: t.service.v4, daddr: SILENT, dport: 8081 });
+      const r = unseenEnds([...same, other]);
+      expect(r.count).toBe(3);
+      expect([...r.ended]).toEqual([other]);
+    } finally {
+      client.kill('SIGKILL');
+      await client.catch(() => undefined);
+    }
+  }, 60_000);
+});
