@@ -1,14 +1,11 @@
 // Attempts still connecting at exit, by the kernel's socket table: the parser
 // on the kernel's /proc/net/tcp{,6} format, the counting per tuple, and (as
 // root) real SYN_SENT sockets in a lab namespace read through the real files.
-import { createInterface } from 'node:readline';
-import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import type { StartEvent } from '../../agent/decode/events.js';
 import { readSynSent, synSentTuples, tupleKey, unseenEnds, type SynSentReader } from '../../agent/enrich/syn-sent.js';
-import { buildConnector, type ClientLine } from '../helpers/connector.js';
 import { isRoot, NOT_ROOT_REASON } from '../helpers/lab.js';
-import { withBlackholedLab } from '../helpers/pending.js';
+import { startPending, withBlackholedLab } from '../helpers/pending.js';
 
 // As tcp4_seq_show / tcp6_seq_show print them: addresses as 32-bit words in
 // host order (little-endian here), ports in hex, state 02 = SYN_SENT, 01 =
@@ -89,18 +86,8 @@ describe.skipIf(!isRoot)(`real SYN_SENT sockets${isRoot ? '' : ` (skipped: ${NOT
 
   it('reads a namespace through a connecting thread: its pending connects are there, others are not', async () => {
     const t = lab.topology;
-    const bin = await buildConnector();
-    const client = execa('ip', ['netns', 'exec', t.namespaces.host, bin, '-d', SILENT, '-p', '8080', '-P', '4', '-w', '5000'], { buffer: false, reject: false });
+    const { client, pending } = await startPending(t.namespaces.host, SILENT, 8080, 4, 5000);
     try {
-      const pending: ClientLine[] = [];
-      await new Promise<void>((resolve, reject) => {
-        createInterface({ input: client.stdout! }).on('line', (l) => {
-          const line = JSON.parse(l) as ClientLine;
-          if (line.phase === 'all-pending') resolve();
-          else if (line.phase === 'pending') pending.push(line);
-        });
-        void client.then((r) => reject(new Error(`connector ended early: ${String(r.stderr)}`)));
-      });
       const { pid, tid } = pending[0]!;
       const netns = hostNetns();
       expect(readSynSent(pid, tid, netns)?.get(tupleKey(4, t.service.v4, SILENT, 8080))).toBe(4);

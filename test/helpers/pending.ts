@@ -41,6 +41,29 @@ export async function pendingThenRefused(t: LabTopology, addr: string, n: number
 }
 
 /**
+ * Starts the connector in namespace `ns` with `n` non-blocking connects to
+ * `addr`:`port` (held for `waitMs`); resolves once all are in SYN_SENT, with
+ * the client (kill it when done) and its per-socket lines.
+ */
+export async function startPending(ns: string, addr: string, port: number, n: number, waitMs: number) {
+  const bin = await buildConnector();
+  const client = execa('ip', ['netns', 'exec', ns, bin, '-d', addr, '-p', String(port), '-P', String(n), '-w', String(waitMs)], { buffer: false, reject: false });
+  const pending: ClientLine[] = [];
+  await new Promise<void>((resolve, reject) => {
+    createInterface({ input: client.stdout! }).on('line', (l) => {
+      const line = JSON.parse(l) as ClientLine;
+      if (line.phase === 'all-pending') resolve();
+      else if (line.phase === 'pending') pending.push(line);
+    });
+    void client.then((r) => reject(new Error(`connector ended early: ${String(r.stderr)}`)));
+  }).catch((e: unknown) => {
+    client.kill('SIGKILL');
+    throw e;
+  });
+  return { client, pending };
+}
+
+/**
  * A lab for one describe block with `addr` blackholed at rtr-a (added before
  * the tests, removed after, also on failure) and the connector built.
  * `hostNetns()` is the host namespace's inode once set up.
