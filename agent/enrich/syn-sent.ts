@@ -2,19 +2,23 @@
 //
 // At exit srctrace holds the attempts whose outcome it never saw. Most are
 // still in SYN_SENT (a peer that does not answer yet). An attempt whose socket
-// is no longer in SYN_SENT ended while the probes were attached, and they did
-// not report how: an outcome lost on the kernel side (seen once in CI with
-// bpftrace 0.27, 256 refusals in one burst without a probe run and without a
-// skipped run counted). Calling those "still awaiting an outcome" would hide
-// the loss, so they are counted apart and their records say so.
+// had already left SYN_SENT ended while the probes were attached, and they did
+// not report how: an outcome lost on the kernel side (seen in CI with bpftrace
+// 0.27, 256 refusals in one burst without a probe run and without a skipped
+// run counted). Calling those "still awaiting an outcome" would hide the loss,
+// so they are counted apart and their records say so.
 //
-// /proc/PID/task/TID/net/tcp{,6} lists the sockets of that thread's network
-// namespace. Its socket pointers are hashed (kptr_restrict), so attempts are
-// matched by what they had at SYN_SENT, family, source, destination and
-// destination port (the source port was assigned after), and counted per such
-// tuple: with more attempts than SYN_SENT sockets in a tuple, the difference
-// has ended; which of them is only known when none is left.
-import { readFileSync, readlinkSync } from 'node:fs';
+// The tables are read just before the probes are stopped, not after: an
+// attempt that ends after that read (while the probes still watch, or after
+// they are gone) is no loss, and on a busy host some always do; attempts
+// begun after the read make no claim. /proc/PID/task/TID/net/tcp{,6} lists
+// the sockets of that thread's network namespace, so each namespace a process
+// is in is read through one such thread. The table's socket pointers are hashed (kptr_restrict), so attempts
+// are matched by what they had at SYN_SENT, family, source, destination and
+// destination port (the source port was assigned after), and counted per
+// such tuple: with more attempts than SYN_SENT sockets in a tuple, the
+// difference had ended; which of them is only known when none was left.
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { endianness } from 'node:os';
 import type { StartEvent } from '../decode/events.js';
 import { ipv6ToString, normaliseAddr } from '../decode/addr.js';
@@ -69,6 +73,53 @@ export const readSynSent: SynSentReader = (pid, tid, netns) => {
   }
 };
 
+/** The SYN_SENT sockets of every network namespace with a process in it, at one moment. */
+export interface SynSentSnapshot {
+  /** CLOCK_MONOTONIC ns of the read (the probes' clock). */
+  atNs: number;
+  tables: Map<number, Map<string, number>>;
+}
+
+/** Up to three pids per network namespace inode, from /proc/PID/ns/net. */
+export type NetnsScan = () => Map<number, number[]>;
+
+export const scanNetns: NetnsScan = () => {
+  const out = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const m = /^net:\[(\d+)\]$/.exec(readlinkSync(`/proc/${name}/ns/net`));
+      if (!m) continue;
+      const netns = Number(m[1]);
+      const pids = out.get(netns);
+      if (!pids) out.set(netns, [Number(name)]);
+      else if (pids.length < 3) pids.push(Number(name));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+};
+
+/**
+ * Reads the table of every namespace a process is in now, each through one
+ * of its processes' main thread (a few are tried: one may exit meanwhile).
+ * Done once, as tracing stops: a /proc scan and one read per namespace.
+ */
+export function synSentSnapshot(atNs: number, read: SynSentReader = readSynSent, scan: NetnsScan = scanNetns): SynSentSnapshot {
+  const tables = new Map<number, Map<string, number>>();
+  for (const [netns, pids] of scan()) {
+    for (const pid of pids) {
+      const t = read(pid, pid, netns);
+      if (t) {
+        tables.set(netns, t);
+        break;
+      }
+    }
+  }
+  return { atNs, tables };
+}
+
 export interface UnseenEnds {
   /** Attempts whose socket had certainly left SYN_SENT (none of their tuple was left). */
   ended: Set<StartEvent>;
@@ -77,41 +128,27 @@ export interface UnseenEnds {
 }
 
 /**
- * Of `starts` (attempts still without an outcome), those whose socket is no
- * longer in SYN_SENT. A namespace that none of their threads can still be read
- * through makes no claim.
+ * Of `starts` (attempts still without an outcome at exit), those whose socket
+ * had already left SYN_SENT when `snap` was read. Attempts begun after the
+ * read, or in a namespace the snapshot has no table for, make no claim.
  */
-export function unseenEnds(starts: readonly StartEvent[], read: SynSentReader = readSynSent): UnseenEnds {
-  const byNetns = new Map<number, StartEvent[]>();
+export function unseenEnds(starts: readonly StartEvent[], snap: SynSentSnapshot): UnseenEnds {
+  const byTuple = new Map<string, { table: Map<string, number>; key: string; group: StartEvent[] }>();
   for (const s of starts) {
-    const list = byNetns.get(s.netns);
-    if (list) list.push(s);
-    else byNetns.set(s.netns, [s]);
+    const table = snap.tables.get(s.netns);
+    if (!table || s.ts >= snap.atNs) continue;
+    const key = tupleKey(s.family, s.saddr, s.daddr, s.dport);
+    const id = `${s.netns} ${key}`;
+    const entry = byTuple.get(id);
+    if (entry) entry.group.push(s);
+    else byTuple.set(id, { table, key, group: [s] });
   }
   const out: UnseenEnds = { ended: new Set(), count: 0 };
-  for (const [netns, list] of byNetns) {
-    let table: Map<string, number> | null = null;
-    const tried = new Set<number>();
-    for (const s of list) {
-      if (tried.has(s.tid)) continue;
-      tried.add(s.tid);
-      table = read(s.pid, s.tid, netns);
-      if (table) break;
-    }
-    if (!table) continue;
-    const byTuple = new Map<string, StartEvent[]>();
-    for (const s of list) {
-      const key = tupleKey(s.family, s.saddr, s.daddr, s.dport);
-      const group = byTuple.get(key);
-      if (group) group.push(s);
-      else byTuple.set(key, [s]);
-    }
-    for (const [key, group] of byTuple) {
-      const still = table.get(key) ?? 0;
-      if (group.length <= still) continue;
-      out.count += group.length - still;
-      if (still === 0) for (const s of group) out.ended.add(s);
-    }
+  for (const { table, key, group } of byTuple.values()) {
+    const still = table.get(key) ?? 0;
+    if (group.length <= still) continue;
+    out.count += group.length - still;
+    if (still === 0) for (const s of group) out.ended.add(s);
   }
   return out;
 }

@@ -8,7 +8,7 @@ import { decodeLine } from '../decode/decode-line.js';
 import { decodeFrame, FRAME_BYTES, frameToLine } from '../decode/joined-frame.js';
 import { NetnsNames } from '../enrich/netns-names.js';
 import { ProcInfo } from '../enrich/proc-info.js';
-import { readSynSent, unseenEnds, type SynSentReader } from '../enrich/syn-sent.js';
+import { synSentSnapshot, unseenEnds, type SynSentReader } from '../enrich/syn-sent.js';
 import type { JoinedEvent, MalformedEvent } from '../decode/events.js';
 import type { ProbeError } from '../errors.js';
 import type { Backend, SrcRecord } from '../model/record.js';
@@ -34,7 +34,7 @@ export interface TraceOptions {
   supervisor?: { maxRestarts?: number; baseDelayMs?: number };
   /** Reads the kernel's count of skipped probe runs for a bpftrace pid (tests inject one). */
   recursionMisses?: (pid: number) => number | null;
-  /** Reads a namespace's SYN_SENT sockets at exit (tests inject one). */
+  /** Reads a namespace's SYN_SENT sockets as tracing stops (tests inject one). */
   synSent?: SynSentReader;
 }
 
@@ -58,7 +58,7 @@ export interface TraceSummary {
 const mono = () => Number(process.hrtime.bigint());
 
 /** The error text of a record whose socket had ended without the probes reporting how. */
-export const UNSEEN_NOTE = 'its socket had ended when tracing stopped, but no outcome was seen (lost in the kernel)';
+export const UNSEEN_NOTE = 'its socket had ended before tracing stopped, but no outcome was seen (lost in the kernel)';
 
 export class Tracer {
   private readonly correlator = new Correlator();
@@ -125,18 +125,20 @@ export class Tracer {
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = null;
     this.checkMisses(); // while bpftrace still holds its programs
+    // While the probes still watch: an attempt that ends after this read is no loss.
+    const connecting = synSentSnapshot(mono(), this.opts.synSent);
     await this.supervisor.stop();
     this.countUnread(this.audit.final());
     const { attempts, stillPending } = this.correlator.drain();
-    // An attempt without an outcome whose socket has left SYN_SENT is not
-    // awaiting anything: its outcome was lost (syn-sent.ts).
-    const unseen = stillPending.length ? unseenEnds(stillPending, this.opts.synSent ?? readSynSent) : null;
+    // An attempt without an outcome whose socket had left SYN_SENT before the
+    // probes stopped is not awaiting anything: its outcome was lost (syn-sent.ts).
+    const unseen = stillPending.length ? unseenEnds(stillPending, connecting) : null;
     if (unseen) for (const a of attempts) if (a.via === 'socket' && a.end === null && unseen.ended.has(a.start)) a.note = UNSEEN_NOTE;
     this.emitAttempts(attempts);
     this.tick(mono());
     if (unseen?.count) {
       this.summary.lostKernel += unseen.count;
-      this.emit({ type: 'lost', ts: this.isoTime(mono()), count: unseen.count, where: 'kernel', detail: `${unseen.count} attempt(s) without an outcome had left SYN_SENT when tracing stopped (their sockets were no longer connecting): the probes did not report how they ended, or they ended in the moments after tracing stopped; recorded with outcome "error"` });
+      this.emit({ type: 'lost', ts: this.isoTime(mono()), count: unseen.count, where: 'kernel', detail: `${unseen.count} attempt(s) without an outcome were no longer connecting just before tracing stopped (no such socket in SYN_SENT in the kernel's table): the probes did not report how they ended; recorded with outcome "error"` });
     }
     this.summary.pendingAtExit = stillPending.length - (unseen?.count ?? 0);
     const st = this.correlator.stats;

@@ -208,7 +208,7 @@ describe.skipIf(!isRoot)('no bpftrace outlives srctrace', () => {
     expect(r.exitCode).toBe(0);
     const records = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(records.filter((x) => x.type === 'connection')).toEqual([
-      expect.objectContaining({ pid, daddr: '198.18.9.9', dport: 9, outcome: 'error', errno: null, error: 'its socket had ended when tracing stopped, but no outcome was seen (lost in the kernel)' }),
+      expect.objectContaining({ pid, daddr: '198.18.9.9', dport: 9, outcome: 'error', errno: null, error: 'its socket had ended before tracing stopped, but no outcome was seen (lost in the kernel)' }),
     ]);
     expect(records.filter((x) => x.type === 'lost')).toEqual([expect.objectContaining({ where: 'kernel', count: 1 })]);
     expect(r.stderr).toMatch(/srctrace: 1 connection\(s\); lost 1 in kernel, 0 in agent \(LOSS\)/);

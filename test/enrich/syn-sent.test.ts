@@ -3,7 +3,7 @@
 // root) real SYN_SENT sockets in a lab namespace read through the real files.
 import { describe, expect, it } from 'vitest';
 import type { StartEvent } from '../../agent/decode/events.js';
-import { readSynSent, synSentTuples, tupleKey, unseenEnds, type SynSentReader } from '../../agent/enrich/syn-sent.js';
+import { readSynSent, scanNetns, synSentSnapshot, synSentTuples, tupleKey, unseenEnds, type SynSentReader, type SynSentSnapshot } from '../../agent/enrich/syn-sent.js';
 import { isRoot, NOT_ROOT_REASON } from '../helpers/lab.js';
 import { startPending, withBlackholedLab } from '../helpers/pending.js';
 
@@ -47,35 +47,42 @@ describe('SYN_SENT sockets from /proc/net/tcp{,6}', () => {
 });
 
 describe('attempts that ended without their outcome seen', () => {
-  const table = (entries: [string, number][]): SynSentReader => () => new Map(entries);
+  const NS = 4026532001;
+  const snap = (entries: [string, number][], atNs = 2e9): SynSentSnapshot => ({ atNs, tables: new Map([[NS, new Map(entries)]]) });
   const key = tupleKey(4, '192.0.2.1', '198.18.1.80', 8080);
 
   it('none while every attempt still has its SYN_SENT socket', () => {
     const starts = [start({}), start({})];
-    expect(unseenEnds(starts, table([[key, 2]]))).toEqual({ ended: new Set(), count: 0 });
+    expect(unseenEnds(starts, snap([[key, 2]]))).toEqual({ ended: new Set(), count: 0 });
   });
 
   it('all of a tuple when none of its sockets is left; only a count when some are', () => {
     const gone = [start({ daddr: '198.18.1.81' }), start({ daddr: '198.18.1.81' })];
     const some = [start({}), start({}), start({})];
-    const r = unseenEnds([...some, ...gone], table([[key, 1]]));
+    const r = unseenEnds([...some, ...gone], snap([[key, 1]]));
     expect(r.count).toBe(4); // 2 of the 3 in the first tuple, both of the second
     expect([...r.ended]).toEqual(gone); // which 2 of the 3 is not known
   });
 
-  it('makes no claim for a namespace it cannot read, and tries another of its threads first', () => {
+  it('no claim for attempts begun after the read, or in a namespace without a table', () => {
+    const later = start({ daddr: '198.18.1.81', ts: 2e9 });
+    const elsewhere = start({ daddr: '198.18.1.81', netns: NS + 1 });
+    const before = start({ daddr: '198.18.1.81' });
+    expect([...unseenEnds([later, elsewhere, before], snap([])).ended]).toEqual([before]);
+  });
+
+  it('reads every namespace a process is in, through the first of its processes that can be read', () => {
     const reads: string[] = [];
     const read: SynSentReader = (pid, tid, netns) => {
       reads.push(`${pid}/${tid}@${netns}`);
-      return tid === 102 ? new Map() : null;
+      return pid === 12 || pid === 30 ? new Map([[key, pid]]) : null;
     };
-    const a = start({ tid: 101 });
-    const b = start({ tid: 102 });
-    const c = start({ tid: 101, netns: 4026532002 });
-    const r = unseenEnds([a, b, c], read);
-    expect(r.count).toBe(2);
-    expect([...r.ended]).toEqual([a, b]);
-    expect(reads).toEqual(['100/101@4026532001', '100/102@4026532001', '100/101@4026532002']);
+    const scan = () => new Map([[NS, [11, 12, 13]], [NS + 1, [20]], [NS + 2, [30]]]);
+    const s = synSentSnapshot(5e9, read, scan);
+    expect(reads).toEqual([`11/11@${NS}`, `12/12@${NS}`, `20/20@${NS + 1}`, `30/30@${NS + 2}`]);
+    expect(s.atNs).toBe(5e9);
+    expect([...s.tables.keys()]).toEqual([NS, NS + 2]); // NS + 1 could not be read
+    expect(s.tables.get(NS)!.get(key)).toBe(12);
   });
 });
 
@@ -84,7 +91,7 @@ const SILENT = '198.18.1.82'; // inside the lab's with-src route; rtr-a drops it
 describe.skipIf(!isRoot)(`real SYN_SENT sockets${isRoot ? '' : ` (skipped: ${NOT_ROOT_REASON})`}`, () => {
   const { lab, hostNetns } = withBlackholedLab(SILENT);
 
-  it('reads a namespace through a connecting thread: its pending connects are there, others are not', async () => {
+  it('reads a namespace through a thread in it: its pending connects are there, others are not', async () => {
     const t = lab.topology;
     const { client, pending } = await startPending(t.namespaces.host, SILENT, 8080, 4, 5000);
     try {
@@ -98,7 +105,8 @@ describe.skipIf(!isRoot)(`real SYN_SENT sockets${isRoot ? '' : ` (skipped: ${NOT
       // port: 3 ended unseen, and the lone one is known to be among them.
       const same = Array.from({ length: 6 }, () => start({ pid, tid, netns, saddr: t.service.v4, daddr: SILENT, dport: 8080 }));
       const other = start({ pid, tid, netns, saddr: t.service.v4, daddr: SILENT, dport: 8081 });
-      const r = unseenEnds([...same, other]);
+      expect(scanNetns().get(netns)).toContain(pid);
+      const r = unseenEnds([...same, other], synSentSnapshot(Number(process.hrtime.bigint())));
       expect(r.count).toBe(3);
       expect([...r.ended]).toEqual([other]);
     } finally {
