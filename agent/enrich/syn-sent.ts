@@ -13,11 +13,12 @@
 // they are gone) is no loss, and on a busy host some always do; attempts
 // begun after the read make no claim. /proc/PID/task/TID/net/tcp{,6} lists
 // the sockets of that thread's network namespace, so each namespace a process
-// is in is read through one such thread. The table's socket pointers are hashed (kptr_restrict), so attempts
-// are matched by what they had at SYN_SENT, family, source, destination and
-// destination port (the source port was assigned after), and counted per
-// such tuple: with more attempts than SYN_SENT sockets in a tuple, the
-// difference had ended; which of them is only known when none was left.
+// is in is read through one such thread. The table's socket pointers are
+// hashed (kptr_restrict), so attempts are matched by what they had at
+// SYN_SENT, family, source, destination and destination port (the source port
+// was assigned after), and counted per such tuple: with more attempts than
+// SYN_SENT sockets in a tuple, the difference had ended; which of them is only
+// known when none was left.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { endianness } from 'node:os';
 import type { StartEvent } from '../decode/events.js';
@@ -62,16 +63,27 @@ export function synSentTuples(text: string, into = new Map<string, number>(), li
 /** The SYN_SENT tuples of network namespace `netns`, read through thread `tid` of `pid`; null when that thread is gone or elsewhere. */
 export type SynSentReader = (pid: number, tid: number, netns: number) => Map<string, number> | null;
 
-export const readSynSent: SynSentReader = (pid, tid, netns) => {
-  const dir = `/proc/${pid}/task/${tid}`;
-  try {
-    if (readlinkSync(`${dir}/ns/net`) !== `net:[${netns}]`) return null;
-    const tuples = synSentTuples(readFileSync(`${dir}/net/tcp`, 'latin1'));
-    return synSentTuples(readFileSync(`${dir}/net/tcp6`, 'latin1'), tuples);
-  } catch {
-    return null; // exited, or no IPv6 in that kernel: no claim either way
-  }
-};
+/** A reader of /proc (tests pass a directory laid out like it). */
+export function synSentReader(proc = '/proc'): SynSentReader {
+  return (pid, tid, netns) => {
+    const dir = `${proc}/${pid}/task/${tid}`;
+    try {
+      if (readlinkSync(`${dir}/ns/net`) !== `net:[${netns}]`) return null;
+      const tuples = synSentTuples(readFileSync(`${dir}/net/tcp`, 'latin1'));
+      let v6 = '';
+      try {
+        v6 = readFileSync(`${dir}/net/tcp6`, 'latin1');
+      } catch {
+        readlinkSync(`${dir}/ns/net`); // throws if the thread exited meanwhile; else a kernel without IPv6
+      }
+      return synSentTuples(v6, tuples);
+    } catch {
+      return null; // exited meanwhile: no claim either way
+    }
+  };
+}
+
+export const readSynSent = synSentReader();
 
 /** The SYN_SENT sockets of every network namespace with a process in it, at one moment. */
 export interface SynSentSnapshot {

@@ -1,9 +1,12 @@
 // Attempts still connecting at exit, by the kernel's socket table: the parser
 // on the kernel's /proc/net/tcp{,6} format, the counting per tuple, and (as
 // root) real SYN_SENT sockets in a lab namespace read through the real files.
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { StartEvent } from '../../agent/decode/events.js';
-import { readSynSent, scanNetns, synSentSnapshot, synSentTuples, tupleKey, unseenEnds, type SynSentReader, type SynSentSnapshot } from '../../agent/enrich/syn-sent.js';
+import { readSynSent, scanNetns, synSentReader, synSentSnapshot, synSentTuples, tupleKey, unseenEnds, type SynSentReader, type SynSentSnapshot } from '../../agent/enrich/syn-sent.js';
 import { isRoot, NOT_ROOT_REASON } from '../helpers/lab.js';
 import { startPending, withBlackholedLab } from '../helpers/pending.js';
 
@@ -38,6 +41,25 @@ describe('SYN_SENT sockets from /proc/net/tcp{,6}', () => {
       [tupleKey(4, '192.0.2.1', '198.18.1.80', 8080)]: 3, // two IPv4 sockets and the IPv4-mapped one
       [tupleKey(6, '2001:db8:53::1', '2001:db8:1::1', 8080)]: 1,
     });
+  });
+
+  it('reads a thread\'s tables (IPv4 only on a kernel without tcp6); none through a thread of another namespace or one gone', () => {
+    const proc = mkdtempSync(join(tmpdir(), 'srctrace-proc-'));
+    try {
+      mkdirSync(join(proc, '7/task/8/ns'), { recursive: true });
+      mkdirSync(join(proc, '7/task/8/net'));
+      symlinkSync('net:[4026532001]', join(proc, '7/task/8/ns/net'));
+      writeFileSync(join(proc, '7/task/8/net/tcp'), TCP);
+      const read = synSentReader(proc);
+      const v4 = tupleKey(4, '192.0.2.1', '198.18.1.80', 8080);
+      expect(read(7, 8, 4026532001)).toEqual(new Map([[v4, 2]]));
+      writeFileSync(join(proc, '7/task/8/net/tcp6'), TCP6);
+      expect(read(7, 8, 4026532001)?.get(v4)).toBe(3);
+      expect(read(7, 8, 4026532002)).toBeNull();
+      expect(read(7, 9, 4026532001)).toBeNull();
+    } finally {
+      rmSync(proc, { recursive: true, force: true });
+    }
   });
 
   it('reads each word in host byte order (a big-endian kernel prints it the other way round)', () => {
