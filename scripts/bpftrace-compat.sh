@@ -81,8 +81,8 @@ kprobe_compiles() {
 
 # e2e SUITE WRAPPER BACKEND NAME TESTS...: one vitest run, its JSON kept as
 # test-artifacts/vitest-compat-NAME.json. A file that fails is run once more
-# on its own (a fresh lab): pend-map-full.test.ts has failed three times in
-# CI runs (one attempt without its record; twice, with 0.27.0's raw
+# on its own (a fresh lab): pend-map-full.test.ts has failed three times
+# (one attempt without its record; twice, with 0.27.0's raw
 # tracepoint set, a burst of 256 outcomes unseen), cause not found (see the
 # README's Known issues). A
 # failure that passes when run again is printed as FLAKY, with the first
