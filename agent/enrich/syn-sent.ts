@@ -11,9 +11,9 @@
 // The tables are read just before the probes are stopped, not after: an
 // attempt that ends after that read (while the probes still watch, or after
 // they are gone) is no loss, and on a busy host some always do; attempts
-// begun after the read make no claim. /proc/PID/task/TID/net/tcp{,6} lists
-// the sockets of that thread's network namespace, so each namespace a process
-// is in is read through one such thread. The table's socket pointers are
+// begun after the read make no claim. /proc/PID/net/tcp{,6} lists the
+// sockets of that process's network namespace, so each namespace a process is
+// in is read through one such process. The table's socket pointers are
 // hashed (kptr_restrict), so attempts are matched by what they had at
 // SYN_SENT, family, source, destination and destination port (the source port
 // was assigned after), and counted per such tuple: with more attempts than
@@ -60,13 +60,13 @@ export function synSentTuples(text: string, into = new Map<string, number>(), li
   return into;
 }
 
-/** The SYN_SENT tuples of network namespace `netns`, read through thread `tid` of `pid`; null when that thread is gone or elsewhere. */
-export type SynSentReader = (pid: number, tid: number, netns: number) => Map<string, number> | null;
+/** The SYN_SENT tuples of network namespace `netns`, read through process `pid`; null when it is gone or elsewhere (a recycled pid). */
+export type SynSentReader = (pid: number, netns: number) => Map<string, number> | null;
 
 /** A reader of /proc (tests pass a directory laid out like it). */
 export function synSentReader(proc = '/proc'): SynSentReader {
-  return (pid, tid, netns) => {
-    const dir = `${proc}/${pid}/task/${tid}`;
+  return (pid, netns) => {
+    const dir = `${proc}/${pid}`;
     try {
       if (readlinkSync(`${dir}/ns/net`) !== `net:[${netns}]`) return null;
       const tuples = synSentTuples(readFileSync(`${dir}/net/tcp`, 'latin1'));
@@ -74,7 +74,7 @@ export function synSentReader(proc = '/proc'): SynSentReader {
       try {
         v6 = readFileSync(`${dir}/net/tcp6`, 'latin1');
       } catch {
-        readlinkSync(`${dir}/ns/net`); // throws if the thread exited meanwhile; else a kernel without IPv6
+        readlinkSync(`${dir}/ns/net`); // throws if the process exited meanwhile; else a kernel without IPv6
       }
       return synSentTuples(v6, tuples);
     } catch {
@@ -115,14 +115,14 @@ export const scanNetns: NetnsScan = () => {
 
 /**
  * Reads the table of every namespace a process is in now, each through one
- * of its processes' main thread (a few are tried: one may exit meanwhile).
+ * of its processes (a few are tried: one may exit meanwhile).
  * Done once, as tracing stops: a /proc scan and one read per namespace.
  */
 export function synSentSnapshot(atNs: number, read: SynSentReader = readSynSent, scan: NetnsScan = scanNetns): SynSentSnapshot {
   const tables = new Map<number, Map<string, number>>();
   for (const [netns, pids] of scan()) {
     for (const pid of pids) {
-      const t = read(pid, pid, netns);
+      const t = read(pid, netns);
       if (t) {
         tables.set(netns, t);
         break;

@@ -8,7 +8,7 @@ import { decodeLine } from '../decode/decode-line.js';
 import { decodeFrame, FRAME_BYTES, frameToLine } from '../decode/joined-frame.js';
 import { NetnsNames } from '../enrich/netns-names.js';
 import { ProcInfo } from '../enrich/proc-info.js';
-import { synSentSnapshot, unseenEnds, type SynSentReader } from '../enrich/syn-sent.js';
+import { synSentSnapshot, unseenEnds } from '../enrich/syn-sent.js';
 import type { JoinedEvent, MalformedEvent } from '../decode/events.js';
 import type { ProbeError } from '../errors.js';
 import type { Backend, SrcRecord } from '../model/record.js';
@@ -34,8 +34,6 @@ export interface TraceOptions {
   supervisor?: { maxRestarts?: number; baseDelayMs?: number };
   /** Reads the kernel's count of skipped probe runs for a bpftrace pid (tests inject one). */
   recursionMisses?: (pid: number) => number | null;
-  /** Reads a namespace's SYN_SENT sockets as tracing stops (tests inject one). */
-  synSent?: SynSentReader;
 }
 
 export interface TraceSummary {
@@ -126,7 +124,7 @@ export class Tracer {
     this.ticker = null;
     this.checkMisses(); // while bpftrace still holds its programs
     // While the probes still watch: an attempt that ends after this read is no loss.
-    const connecting = synSentSnapshot(mono(), this.opts.synSent);
+    const connecting = synSentSnapshot(mono());
     await this.supervisor.stop();
     this.countUnread(this.audit.final());
     const { attempts, stillPending } = this.correlator.drain();

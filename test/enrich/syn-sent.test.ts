@@ -43,20 +43,20 @@ describe('SYN_SENT sockets from /proc/net/tcp{,6}', () => {
     });
   });
 
-  it('reads a thread\'s tables (IPv4 only on a kernel without tcp6); none through a thread of another namespace or one gone', () => {
+  it('reads a process\'s tables (IPv4 only on a kernel without tcp6); none through a process of another namespace or one gone', () => {
     const proc = mkdtempSync(join(tmpdir(), 'srctrace-proc-'));
     try {
-      mkdirSync(join(proc, '7/task/8/ns'), { recursive: true });
-      mkdirSync(join(proc, '7/task/8/net'));
-      symlinkSync('net:[4026532001]', join(proc, '7/task/8/ns/net'));
-      writeFileSync(join(proc, '7/task/8/net/tcp'), TCP);
+      mkdirSync(join(proc, '7/ns'), { recursive: true });
+      mkdirSync(join(proc, '7/net'));
+      symlinkSync('net:[4026532001]', join(proc, '7/ns/net'));
+      writeFileSync(join(proc, '7/net/tcp'), TCP);
       const read = synSentReader(proc);
       const v4 = tupleKey(4, '192.0.2.1', '198.18.1.80', 8080);
-      expect(read(7, 8, 4026532001)).toEqual(new Map([[v4, 2]]));
-      writeFileSync(join(proc, '7/task/8/net/tcp6'), TCP6);
-      expect(read(7, 8, 4026532001)?.get(v4)).toBe(3);
-      expect(read(7, 8, 4026532002)).toBeNull();
-      expect(read(7, 9, 4026532001)).toBeNull();
+      expect(read(7, 4026532001)).toEqual(new Map([[v4, 2]]));
+      writeFileSync(join(proc, '7/net/tcp6'), TCP6);
+      expect(read(7, 4026532001)?.get(v4)).toBe(3);
+      expect(read(7, 4026532002)).toBeNull();
+      expect(read(9, 4026532001)).toBeNull();
     } finally {
       rmSync(proc, { recursive: true, force: true });
     }
@@ -95,13 +95,13 @@ describe('attempts that ended without their outcome seen', () => {
 
   it('reads every namespace a process is in, through the first of its processes that can be read', () => {
     const reads: string[] = [];
-    const read: SynSentReader = (pid, tid, netns) => {
-      reads.push(`${pid}/${tid}@${netns}`);
+    const read: SynSentReader = (pid, netns) => {
+      reads.push(`${pid}@${netns}`);
       return pid === 12 || pid === 30 ? new Map([[key, pid]]) : null;
     };
     const scan = () => new Map([[NS, [11, 12, 13]], [NS + 1, [20]], [NS + 2, [30]]]);
     const s = synSentSnapshot(5e9, read, scan);
-    expect(reads).toEqual([`11/11@${NS}`, `12/12@${NS}`, `20/20@${NS + 1}`, `30/30@${NS + 2}`]);
+    expect(reads).toEqual([`11@${NS}`, `12@${NS}`, `20@${NS + 1}`, `30@${NS + 2}`]);
     expect(s.atNs).toBe(5e9);
     expect([...s.tables.keys()]).toEqual([NS, NS + 2]); // NS + 1 could not be read
     expect(s.tables.get(NS)!.get(key)).toBe(12);
@@ -119,9 +119,9 @@ describe.skipIf(!isRoot)(`real SYN_SENT sockets${isRoot ? '' : ` (skipped: ${NOT
     try {
       const { pid, tid } = pending[0]!;
       const netns = hostNetns();
-      expect(readSynSent(pid, tid, netns)?.get(tupleKey(4, t.service.v4, SILENT, 8080))).toBe(4);
-      expect(readSynSent(pid, tid, netns + 1)).toBeNull(); // not that thread's namespace
-      expect(readSynSent(pid, tid + 100_000, netns)).toBeNull(); // no such thread
+      expect(readSynSent(pid, netns)?.get(tupleKey(4, t.service.v4, SILENT, 8080))).toBe(4);
+      expect(readSynSent(pid, netns + 1)).toBeNull(); // not that process's namespace
+      expect(readSynSent(2 ** 22 + 7, netns)).toBeNull(); // no such process
 
       // 4 still connecting plus 2 more with the same tuple and 1 to another
       // port: 3 ended unseen, and the lone one is known to be among them.
