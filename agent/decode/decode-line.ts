@@ -19,7 +19,11 @@ const CHECK: Record<Kind, RegExp> = { dec: DEC, sdec: SDEC, hex: HEX, word: WORD
 const LAYOUT = {
   C: ['dec', 'hex', 'dec', 'dec', 'sdec', 'dec', 'dec', 'dec', 'word', 'word', 'word', 'word', 'dec', 'dec', 'dec', 'word', 'word', 'dec', 'dec', 'dec', 'sdec', 'word', 'word', 'word', 'word'],
   P: ['dec', 'hex', 'dec', 'dec', 'sdec', 'dec', 'dec', 'dec', 'word', 'word', 'word', 'word', 'dec', 'dec', 'dec', 'word', 'word'],
-  S: ['dec', 'hex', 'dec', 'dec', 'sdec', 'dec', 'dec', 'dec', 'addr', 'addr', 'dec', 'dec', 'dec', 'dec', 'word', 'word'],
+  // S: a start printed because @pend was full, laid out as P (the tracepoint sets).
+  S: ['dec', 'hex', 'dec', 'dec', 'sdec', 'dec', 'dec', 'dec', 'word', 'word', 'word', 'word', 'dec', 'dec', 'dec', 'word', 'word'],
+  // S lines of the kprobe set (and of the tracepoint sets before session 9):
+  // ntop() text addresses and the source port.
+  S16: ['dec', 'hex', 'dec', 'dec', 'sdec', 'dec', 'dec', 'dec', 'addr', 'addr', 'dec', 'dec', 'dec', 'dec', 'word', 'word'],
   O: ['dec', 'hex', 'dec', 'dec', 'sdec', 'word', 'word', 'word', 'word'],
   // O lines of earlier programs (as in the capture loopback-hostile-names.txt) had no route words.
   O5: ['dec', 'hex', 'dec', 'dec', 'sdec'],
@@ -122,6 +126,7 @@ export function decodeLine(line: string): ProbeEvent {
   let m = WHOLE[tag as keyof typeof LAYOUT].exec(line);
   if (!m && tag === 'O' && (m = WHOLE.O5.exec(line))) tag = 'O5';
   if (!m && tag === 'F' && (m = WHOLE.F16.exec(line))) tag = 'F16';
+  if (!m && tag === 'S' && (m = WHOLE.S16.exec(line))) tag = 'S16';
   if (!m) return whatIsWrong(line, tag as keyof typeof LAYOUT);
   const f = m.slice(1);
 
@@ -140,11 +145,12 @@ export function decodeLine(line: string): ProbeEvent {
         outcome: { kind: 'outcome', ts: Number(f[17]), sk: f[1]!, newState: Number(f[18]), sport: Number(f[19]), skErr: Number(f[20]), route: routeFrom(f[21]!, f[22]!, f[23]!, f[24]!) },
       };
     }
-    case 'P': {
-      // A start whose outcome never fired (its socket began a new connect).
-      return startFrom(f) ?? malformed(line, `P family ${f[7]} is neither AF_INET nor AF_INET6`);
-    }
-    case 'S': {
+    case 'P':
+    case 'S':
+      // P: a start whose outcome never fired (its socket began a new connect);
+      // S: a start whose outcome follows as an O line. Both start the same way.
+      return startFrom(f) ?? malformed(line, `${tag} family ${f[7]} is neither AF_INET nor AF_INET6`);
+    case 'S16': {
       if (familyOf(f[7]!) === null) return malformed(line, `S family ${f[7]} is neither AF_INET nor AF_INET6`);
       const s = normaliseAddr(f[8]!);
       const d = normaliseAddr(f[9]!);

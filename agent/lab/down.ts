@@ -32,16 +32,25 @@ export async function labDown(options: { prefix?: string } = {}): Promise<LabDow
     for (const pid of pids) {
       if (killQuietly(pid)) result.killedPids.push(pid);
     }
-    await ip(['netns', 'del', ns]);
+    if ((await ip(['netns', 'del', ns], { allowFailure: true })) === null) {
+      // Another tear-down (a test worker's exit guard, a second `lab down`)
+      // removed it since the listing: that is the state wanted. If it is
+      // still there, deleting it again fails with the real reason.
+      if (!(await listNamespaces()).includes(ns)) continue;
+      await ip(['netns', 'del', ns]);
+    }
     result.removedNamespaces.push(ns);
   }
   // The lab creates veths inside its namespaces, but a build interrupted by an
   // older version or by hand may have left one in the root namespace.
   for (const dev of vethNames(topo)) {
-    if ((await ip(['link', 'show', 'dev', dev], { allowFailure: true })) !== null) {
+    if ((await ip(['link', 'show', 'dev', dev], { allowFailure: true })) === null) continue;
+    // As above: gone since the check is fine, still there is an error.
+    if ((await ip(['link', 'del', 'dev', dev], { allowFailure: true })) === null) {
+      if ((await ip(['link', 'show', 'dev', dev], { allowFailure: true })) === null) continue;
       await ip(['link', 'del', 'dev', dev]);
-      result.removedRootLinks.push(dev);
     }
+    result.removedRootLinks.push(dev);
   }
   return result;
 }

@@ -58,6 +58,37 @@ describe('decodeLine on a real capture (loopback, hostile task names, unreachabl
   });
 });
 
+describe('decodeLine on a real capture of S lines (@pend full: BPFTRACE_MAP_KEYS_MAX=2, bpftrace 0.17)', () => {
+  // Five pending connects from one task with a hostile name (IPv4, IPv6, and
+  // an IPv6 socket to an IPv4-mapped peer): two fit in @pend (drained as C
+  // entries), three fall back to S lines, laid out as P lines.
+  const events = captureLines('pend-full-s-lines.txt').map(decodeLine);
+  const starts = events.filter((e) => e.kind === 'start');
+
+  it('decodes every line (no malformed)', () => {
+    expect(events.filter((e) => e.kind === 'malformed')).toEqual([]);
+    expect(starts).toHaveLength(3);
+    expect(events.filter((e) => e.kind === 'outcome')).toHaveLength(3);
+    expect(events.filter((e) => e.kind === 'joined')).toHaveLength(2);
+  });
+
+  it('reads the address words: IPv6, and IPv4-mapped as IPv4', () => {
+    expect(starts[0]).toEqual({
+      kind: 'start', ts: 63892300224258, sk: 'ffff888117f0a700', pid: 7746, tid: 7746, ppid: 7705, uid: 0,
+      startNs: 63891962812821, commBytes: bytes('6361702022735c6c696e65ff'), netns: 4026532176, family: 6,
+      saddr: '2001:db8::1', daddr: '2001:db8:1::7', sport: 0, dport: 80, bound: false,
+    });
+    expect(starts[1]).toMatchObject({ family: 6, saddr: '2001:db8::1', daddr: '2001:db8:1::8', dport: 443 });
+    expect(starts[2]).toMatchObject({ family: 4, saddr: '192.0.2.1', daddr: '198.51.100.9', dport: 8080 });
+  });
+
+  it('still reads the text layout (the kprobe set, earlier captures)', () => {
+    expect(decodeLine('S 1 ff 1 2 3 0 4 10 2001:db8::1 2001:db8:1::7 41242 80 4 5 0000000000000061 0000000000000000')).toMatchObject({
+      kind: 'start', pid: 1, tid: 2, family: 6, saddr: '2001:db8::1', daddr: '2001:db8:1::7', sport: 41242, dport: 80, bound: true,
+    });
+  });
+});
+
 describe('decodeLine rejects what does not match the contract', () => {
   const good = 'O 710348539828 ffff888102a3a500 7 47930 111';
   it.each([
@@ -68,6 +99,8 @@ describe('decodeLine rejects what does not match the contract', () => {
     ['half a start line (split by a newline in older formats)', 'S 710348393230 ffff888102a3a500 10941 10943 10854 0 4026531833 2 ::ffff:127.0.0.1'],
     ['text where a comm word belongs', 'S 1 ff 1 1 1 0 1 2 ::1 ::1 0 80 0 1 evil"name\\\\0000 0000000000000000'],
     ['bad family', 'S 1 ff 1 1 1 0 1 7 ::1 ::1 0 80 0 1 0000000000000000 0000000000000000'],
+    ['bad family (word layout)', 'S 1 ff 1 1 1 0 1 7 0000000000000000 0000000000000000 0000000000000000 0000000000000000 80 0 1 0000000000000000 0000000000000000'],
+    ['an address word one digit short', 'S 1 ff 1 1 1 0 1 2 000000000000000 0100007fffff0000 0000000000000000 0100007fffff0000 80 0 1 0000000000000000 0000000000000000'],
   ])('%s', (_why, line) => {
     expect(decodeLine(line)).toMatchObject({ kind: 'malformed' });
   });

@@ -92,4 +92,11 @@ describe.skipIf(!isRoot)(`lab up/down (${isRoot ? 'root' : NOT_ROOT_REASON})`, (
     expect((await sleeper).signal).toBe('SIGKILL');
     expect(await ours()).toEqual([]);
   });
+
+  it('two tear-downs at once (a test worker exit guard racing afterAll) both succeed, and each namespace is reported once', async () => {
+    await labUp({ prefix: lab.prefix });
+    const [a, b] = await Promise.all([labDown({ prefix: lab.prefix }), labDown({ prefix: lab.prefix })]);
+    expect([...a.removedNamespaces, ...b.removedNamespaces].sort()).toEqual([...labNamespaces(topo)].sort());
+    expect(await ours()).toEqual([]);
+  });
 });
