@@ -23,11 +23,17 @@ export class KernelSupportError extends SrctraceError {}
 
 /** bpftrace failed to start or kept dying; carries its exit code, signal and stderr. */
 export class ProbeError extends SrctraceError {
-  constructor(message: string, readonly detail: { exitCode?: number | null; signal?: string | null; stderr?: string }, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly detail: { exitCode?: number | null; signal?: string | null; stderr?: string; hint?: string | null },
+    options?: { cause?: unknown },
+  ) {
     const parts = [message];
     if (detail.exitCode !== undefined && detail.exitCode !== null) parts.push(`exit code ${detail.exitCode}`);
     if (detail.signal) parts.push(`signal ${detail.signal}`);
     if (detail.stderr) parts.push(`bpftrace said: ${detail.stderr.trim().split('\n').slice(-5).join(' | ')}`);
+    // What to do, last: the line a user reads first when the rest is a compiler message.
+    if (detail.hint) parts.push(detail.hint);
     super(parts.join('; '), options);
   }
 }

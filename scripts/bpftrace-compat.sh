@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# The probes against newer bpftrace releases than the system's (Debian 12:
-# 0.17): Debian 13's (trixie, 0.23) and Debian testing's (forky, 0.27 when
-# this was written: the current release line), each from a minimal chroot,
-# run through a wrapper so srctrace uses it via SRCTRACE_BPFTRACE. A chroot
-# is built once (debootstrap from deb.debian.org, about a minute) and kept in
-# /var/tmp. The wrapper mounts /proc, /sys and /dev into the chroot inside a
-# private mount namespace of its own, so no mount outlives bpftrace.
+# The probes against other bpftrace releases than the system's (Debian 12:
+# 0.17), each from a minimal chroot, run through a wrapper so srctrace uses it
+# via SRCTRACE_BPFTRACE:
+#   Debian 13 (trixie)        0.23
+#   Debian testing (forky)    0.27 when this was written: the current line
+#   Ubuntu 24.04 (noble)      0.20
+#   Ubuntu 25.04 (plucky)     0.21
+# A chroot is built once (debootstrap, about a minute) and kept in /var/tmp.
+# The wrapper mounts /proc, /sys and /dev into the chroot inside a private
+# mount namespace of its own, so no mount outlives bpftrace.
 #   scripts/bpftrace-compat.sh    (after scripts/setup.sh --test) for each
 #                                 release: the kprobe set's compile check and
 #                                 the end-to-end tests
+#   SRCTRACE_COMPAT_RELEASES="ubuntu:noble" scripts/bpftrace-compat.sh
+#                                 only those releases (DISTRO:SUITE, spaces between)
 #
 # What each release runs:
 #   trixie  0.23  lists the raw tracepoint here, so auto picks that set: every
@@ -24,6 +29,18 @@
 #                 available_filter_functions (in its private mount namespace
 #                 only) that lists the tracepoint's stub functions, as the
 #                 real one does.
+#   noble   0.20  as trixie, but the tracepoint set runs the three tests whose
+#   plucky  0.21  kernel-side paths differ (the lab, @pend full, @pend dumped
+#                 at exit): 0.20 refused a ternary over ntop() and 0.21 spilled
+#                 past the BPF stack in programs 0.17 and 0.23 took.
+# Ubuntu's releases come from archive.ubuntu.com with Ubuntu's archive key,
+# taken from its ubuntu-keyring package, checked against a pinned SHA-256.
+# When that archive (or a suite that has left it for old-releases) cannot be
+# reached, the release is reported as not run; it does not fail the run.
+# Not here: Ubuntu 22.04's 0.14 (its binary is stripped, so BEGIN cannot
+# attach, and its libbpf cannot read this kernel's BTF) and Ubuntu 26.04's
+# 0.25 (fails at start on kernels without /proc/modules, as these VMs are;
+# bpftrace PR #5113): see the README's Backends section.
 # SRCTRACE_TEST_BACKEND makes each test check which set srctrace really ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,22 +49,58 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p test-artifacts
 
-# chroot_bpftrace SUITE [raw]: builds (once) the chroot, prints the wrapper's
-# path; with "raw", a wrapper whose bpftrace sees the stand-in
+UBUNTU_MIRROR=http://archive.ubuntu.com/ubuntu
+# Ubuntu 26.04's ubuntu-keyring (the archive keys of 2012 and 2018).
+UBUNTU_KEYRING_DEB=pool/main/u/ubuntu-keyring/ubuntu-keyring_2023.11.28.1build1_all.deb
+UBUNTU_KEYRING_SHA256=c377ccf26964f4c206c05c0bc7adb708e031beb919bb9a0ff63af983d064cd66
+
+# fetch URL FILE: Node's fetch, so no download tool has to be installed.
+fetch() {
+  node -e '
+    const [url, file] = process.argv.slice(1);
+    fetch(url, { signal: AbortSignal.timeout(30000) })
+      .then(async (r) => { if (!r.ok) throw new Error(`HTTP ${r.status}`); require("fs").writeFileSync(file, Buffer.from(await r.arrayBuffer())); })
+      .catch((e) => { console.error(`${url}: ${e.cause?.code ?? e.message}`); process.exit(1); });
+  ' "$1" "$2"
+}
+
+# ubuntu_keyring: prints the path of Ubuntu's archive keyring, fetched once.
+ubuntu_keyring() {
+  local keyring=/var/tmp/srctrace-ubuntu-archive-keyring.gpg
+  if [ ! -s "$keyring" ]; then
+    fetch "$UBUNTU_MIRROR/$UBUNTU_KEYRING_DEB" "$tmp/keyring.deb" >&2 || return 1
+    if ! echo "$UBUNTU_KEYRING_SHA256  $tmp/keyring.deb" | sha256sum -c --quiet - >&2; then
+      echo "compat: $UBUNTU_KEYRING_DEB does not have the pinned SHA-256; not using it" >&2
+      return 1
+    fi
+    dpkg-deb -x "$tmp/keyring.deb" "$tmp/keyring"
+    cp "$tmp/keyring/usr/share/keyrings/ubuntu-archive-keyring.gpg" "$keyring"
+  fi
+  echo "$keyring"
+}
+
+# chroot_bpftrace DISTRO SUITE [raw]: builds (once) the chroot, prints the
+# wrapper's path; with "raw", a wrapper whose bpftrace sees the stand-in
 # available_filter_functions.
 chroot_bpftrace() {
-  local suite=$1 root=/var/tmp/srctrace-bpftrace-$1 name=bpftrace binds=
-  if [ "${2:-}" = raw ]; then
+  local distro=$1 suite=$2 root=/var/tmp/srctrace-bpftrace-$2 name=bpftrace binds=
+  if [ "${3:-}" = raw ]; then
     name=bpftrace-raw
     printf '%s\n' __probestub_inet_sock_set_state __bpf_trace_inet_sock_set_state > "$tmp/available_filter_functions"
     binds="for t in $root/sys/kernel/tracing $root/sys/kernel/debug/tracing; do [ -e \$t/available_filter_functions ] && mount --bind $tmp/available_filter_functions \$t/available_filter_functions; done;"
   fi
   if [ ! -x "$root/usr/bin/bpftrace" ]; then
     command -v debootstrap >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null; }
-    echo "compat: building a Debian $suite chroot with bpftrace in $root (once)" >&2
+    echo "compat: building a $distro $suite chroot with bpftrace in $root (once)" >&2
     rm -rf "$root.tmp"
-    # Debian 12's debootstrap has no script for suites named after it (forky): sid's fits every current suite.
-    debootstrap --variant=minbase --include=bpftrace "$suite" "$root.tmp" http://deb.debian.org/debian /usr/share/debootstrap/scripts/sid >/dev/null
+    if [ "$distro" = ubuntu ]; then
+      # Ubuntu's generic script (Debian 12's debootstrap predates these suites).
+      debootstrap --variant=minbase --components=main,universe --keyring="$(ubuntu_keyring)" \
+        --include=bpftrace "$suite" "$root.tmp" "$UBUNTU_MIRROR" /usr/share/debootstrap/scripts/gutsy >/dev/null
+    else
+      # Debian 12's debootstrap has no script for suites named after it (forky): sid's fits every current suite.
+      debootstrap --variant=minbase --include=bpftrace "$suite" "$root.tmp" http://deb.debian.org/debian /usr/share/debootstrap/scripts/sid >/dev/null
+    fi
     mv "$root.tmp" "$root"
   fi
   mkdir -p "$tmp/$suite"
@@ -57,6 +110,12 @@ exec unshare --mount --propagation private sh -c 'for d in proc sys dev; do moun
 WRAP
   chmod +x "$tmp/$suite/$name"
   echo "$tmp/$suite/$name"
+}
+
+# ubuntu_reachable SUITE: whether the Ubuntu archive serves SUITE (and the keyring).
+ubuntu_reachable() {
+  [ -x "/var/tmp/srctrace-bpftrace-$1/usr/bin/bpftrace" ] && return 0
+  fetch "$UBUNTU_MIRROR/dists/$1/Release" "$tmp/Release-$1" && ubuntu_keyring >/dev/null
 }
 
 # kprobe_compiles SUITE WRAPPER: the kprobe set cannot attach here, so it is
@@ -115,12 +174,19 @@ REAL_BPFTRACE_PROBE_TESTS="test/probes/sched.test.ts test/probes/map-drain.test.
 
 status=0
 summary=()
-rm -f test-artifacts/compat-flaky.txt
-for suite in trixie forky; do
-  bt=$(chroot_bpftrace "$suite")
+notrun=()
+# Only this run's results count in the closing line.
+rm -f test-artifacts/compat-flaky.txt test-artifacts/vitest-compat-*.json
+for release in ${SRCTRACE_COMPAT_RELEASES:-debian:trixie debian:forky ubuntu:noble ubuntu:plucky}; do
+  distro=${release%%:*} suite=${release#*:}
+  if [ "$distro" = ubuntu ] && ! ubuntu_reachable "$suite"; then
+    echo "compat: NOT RUN: Ubuntu $suite (archive.ubuntu.com or the suite cannot be reached)" >&2
+    notrun+=("$suite")
+    continue
+  fi
+  bt=$(chroot_bpftrace "$distro" "$suite")
   version=$("$bt" --version)
   echo "compat: $suite, $version" >&2
-  rm -f test-artifacts/vitest-compat-"$suite"-*.json
   kprobe_compiles "$suite" "$bt" || status=1
   case $suite in
     trixie)
@@ -129,7 +195,11 @@ for suite in trixie forky; do
       ;;
     forky)
       e2e "$suite" "$bt" tracepoint "$suite-tp" test/e2e $REAL_BPFTRACE_PROBE_TESTS || status=$?
-      e2e "$suite" "$(chroot_bpftrace "$suite" raw)" rawtracepoint "$suite-raw" test/e2e test/probes/sched.test.ts || status=$?
+      e2e "$suite" "$(chroot_bpftrace "$distro" "$suite" raw)" rawtracepoint "$suite-raw" test/e2e test/probes/sched.test.ts || status=$?
+      ;;
+    noble | plucky)
+      e2e "$suite" "$bt" rawtracepoint "$suite-raw" test/e2e $REAL_BPFTRACE_PROBE_TESTS || status=$?
+      e2e "$suite" "$bt" tracepoint "$suite-tp" test/e2e/trace-lab.test.ts test/e2e/pend-map-full.test.ts test/e2e/pending-at-exit.test.ts || status=$?
       ;;
   esac
   summary+=("$suite:$version")
@@ -138,7 +208,7 @@ done
 # One plain closing line for CI logs, like the main suite's.
 node -e '
   const fs = require("fs");
-  const runs = fs.readdirSync("test-artifacts").filter((f) => /^vitest-compat-(trixie|forky)-(raw|tp)\.json$/.test(f));
+  const runs = fs.readdirSync("test-artifacts").filter((f) => /^vitest-compat-[a-z]+-(raw|tp)\.json$/.test(f));
   let passed = 0, failed = 0;
   const parts = runs.map((f) => {
     const r = JSON.parse(fs.readFileSync(`test-artifacts/${f}`, "utf8"));
@@ -147,7 +217,8 @@ node -e '
   });
   let flaky = "";
   try { flaky = fs.readFileSync("test-artifacts/compat-flaky.txt", "utf8").trim().split("\n").join("; "); } catch {}
+  const notRun = process.argv[2] ? `; NOT RUN (archive unreachable): ${process.argv[2]}` : "";
   console.log(`compat tests (${process.argv[1]}): ${passed} passed, ${failed} failed (${parts.join(", ")}; raw = rawtracepoint set, tp = tracepoint set)` +
-    (flaky ? `; failed once, then passed on its own: ${flaky}` : ""));
-' "${summary[*]}" || true
+    notRun + (flaky ? `; failed once, then passed on its own: ${flaky}` : ""));
+' "${summary[*]}" "${notrun[*]:-}" || true
 exit "$status"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite from a fresh clone (as root): installs what the tests
 # need, then typecheck, lint and every test (privileged ones included), then
-# the end-to-end tests again with newer bpftrace releases (Debian 13's 0.23
-# and Debian testing's 0.27, from chroots built once: scripts/bpftrace-compat.sh).
+# the end-to-end tests again with other bpftrace releases (Ubuntu 24.04's
+# 0.20, Ubuntu 25.04's 0.21, Debian 13's 0.23 and Debian testing's 0.27, from
+# chroots built once: scripts/bpftrace-compat.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test

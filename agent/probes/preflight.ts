@@ -33,7 +33,7 @@ export async function findBpftrace(env: NodeJS.ProcessEnv = process.env): Promis
   const [major, minor] = [Number(m[1]), Number(m[2])];
   if (major < MIN_BPFTRACE[0] || (major === MIN_BPFTRACE[0] && minor < MIN_BPFTRACE[1])) {
     throw new BpftraceTooOldError(
-      `bpftrace ${m[0].replace(/^v/, '')} is too old: srctrace needs ${MIN_BPFTRACE.join('.')} or newer (Ubuntu 22.04 and Debian 12 ship new enough ones)`,
+      `bpftrace ${m[0].replace(/^v/, '')} is too old: srctrace needs ${MIN_BPFTRACE.join('.')} or newer (Debian 12 ships 0.17, Ubuntu 24.04 0.20)`,
     );
   }
   return { path, version: m[0].replace(/^v/, '') };

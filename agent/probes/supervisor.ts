@@ -3,6 +3,7 @@
 // keeps dying) ends the run with a ProbeError.
 import { ProbeError } from '../errors.js';
 import { BpftraceProcess, type BpftraceProcessOptions, type ExitInfo } from './bpftrace-process.js';
+import { knownFailure } from './known-failures.js';
 
 export interface SupervisorOptions {
   bpftrace: string;
@@ -42,7 +43,7 @@ export class Supervisor {
   async start(): Promise<void> {
     const exit = await this.launch();
     if (exit) {
-      const err = new ProbeError('bpftrace failed to start', exit);
+      const err = new ProbeError('bpftrace failed to start', { ...exit, hint: knownFailure(exit.stderr) });
       this.finish(err);
       throw err;
     }

@@ -83,6 +83,19 @@ describe('Supervisor with a replayed capture', () => {
     await expect(tracer.start()).rejects.toThrow(/bpftrace failed to start; exit code 1; bpftrace said: ERROR: fake bpftrace could not attach/);
   });
 
+  it.each([
+    ['ubuntu-22.04-0.14-begin-trigger.txt', /no symbol table \(Ubuntu 22\.04's 0\.14\.0 package is stripped\), so it cannot run BEGIN and END probes/],
+    ['ubuntu-22.04-0.14-btf.txt', /this bpftrace cannot read the kernel's BTF/],
+    ['ubuntu-26.04-0.25-no-proc-modules.txt', /cannot start on a kernel built without module support/],
+  ])('says what to do when a bpftrace release fails for a known reason of its own (%s, as it printed here)', async (file, hint) => {
+    const tracer = tracerWith({ FAKE_MODE: 'die-early', FAKE_STDERR: join(import.meta.dirname, '..', 'fixtures', 'bpftrace-stderr', file) }, []);
+    const err = await tracer.start().then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ProbeError);
+    // bpftrace's own last words stay in the message; the hint comes after them.
+    expect((err as Error).message).toMatch(/^bpftrace failed to start; exit code 1; bpftrace said: .*ERROR: /);
+    expect((err as Error).message).toMatch(hint);
+  });
+
   it('counts and reports malformed lines instead of crashing', async () => {
     const records: SrcRecord[] = [];
     const tracer = tracerWith({}, records);
