@@ -32,27 +32,29 @@ export async function labDown(options: { prefix?: string } = {}): Promise<LabDow
     for (const pid of pids) {
       if (killQuietly(pid)) result.killedPids.push(pid);
     }
-    if ((await ip(['netns', 'del', ns], { allowFailure: true })) === null) {
-      // Another tear-down (a test worker's exit guard, a second `lab down`)
-      // removed it since the listing: that is the state wanted. If it is
-      // still there, deleting it again fails with the real reason.
-      if (!(await listNamespaces()).includes(ns)) continue;
-      await ip(['netns', 'del', ns]);
-    }
-    result.removedNamespaces.push(ns);
+    if (await removeUnlessGone(['netns', 'del', ns], async () => (await listNamespaces()).includes(ns))) result.removedNamespaces.push(ns);
   }
   // The lab creates veths inside its namespaces, but a build interrupted by an
   // older version or by hand may have left one in the root namespace.
+  const linkExists = async (dev: string) => (await ip(['link', 'show', 'dev', dev], { allowFailure: true })) !== null;
   for (const dev of vethNames(topo)) {
-    if ((await ip(['link', 'show', 'dev', dev], { allowFailure: true })) === null) continue;
-    // As above: gone since the check is fine, still there is an error.
-    if ((await ip(['link', 'del', 'dev', dev], { allowFailure: true })) === null) {
-      if ((await ip(['link', 'show', 'dev', dev], { allowFailure: true })) === null) continue;
-      await ip(['link', 'del', 'dev', dev]);
-    }
-    result.removedRootLinks.push(dev);
+    if (!(await linkExists(dev))) continue;
+    if (await removeUnlessGone(['link', 'del', 'dev', dev], () => linkExists(dev))) result.removedRootLinks.push(dev);
   }
   return result;
+}
+
+/**
+ * Runs `ip DELETE...`; true when it removed the object. Another tear-down (a
+ * test worker's exit guard, a second `lab down`) may have removed it since it
+ * was listed: that is the state wanted, so false. If it is still there,
+ * deleting it again fails with the real reason.
+ */
+async function removeUnlessGone(del: string[], stillThere: () => Promise<boolean>): Promise<boolean> {
+  if ((await ip(del, { allowFailure: true })) !== null) return true;
+  if (!(await stillThere())) return false;
+  await ip(del);
+  return true;
 }
 
 /**

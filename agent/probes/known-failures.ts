@@ -1,8 +1,8 @@
 // bpftrace builds that fail before any probe runs, for reasons that are not
 // srctrace's program: recognised in what bpftrace printed, so the error can
 // say what to do instead of leaving the user with a compiler message.
-// Each pattern is the text those releases print (seen on the development VMs,
-// kernel 6.18, from the chroots of scripts/bpftrace-compat.sh).
+// Each pattern is the text those releases printed on the development VMs
+// (kernel 6.18, from debootstrapped Ubuntu chroots: README, Backends).
 
 const KNOWN: { test: RegExp; hint: string }[] = [
   {
