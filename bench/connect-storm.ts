@@ -124,7 +124,7 @@ async function tracedPhase(bin: string, dir: string, ours: Set<number>) {
 }
 
 async function barePhase(bin: string, ours: Set<number>, backend: Backend, output: 'devnull' | 'pipe', bpfStats = false) {
-  const bt = new BareBpftrace(bpftracePath(), programFor(backend, root), output);
+  const bt = new BareBpftrace(bpftracePath(), programFor(backend, { root }), output);
   ours.add(bt.pid);
   try {
     await bt.ready();

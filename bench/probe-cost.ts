@@ -35,7 +35,7 @@ const SOCK = backend === 'tracepoint'
 const READY = 'BEGIN { printf("READY %llu\\n", nsecs); }';
 const bt = (name: string) => readFileSync(join(root, 'bpf', name), 'utf8');
 const programs = {
-  full: programFor(backend, root),
+  full: programFor(backend, { root }),
   noSyscall: [bt(`srctrace-${backend}.bt`).replace(/^\s*clear\(@connect\);.*$/gm, ''), bt('process-exec.bt')].join('\n'),
   attached: `${READY}\n${SOCK} { @n = count(); }\ntracepoint:syscalls:sys_enter_connect { @e = count(); }\ntracepoint:syscalls:sys_exit_connect { @x = count(); }\ntracepoint:sched:sched_process_exec { @p = count(); }\n`,
   sockOnly: `${READY}\n${SOCK} { @n = count(); }\n`,

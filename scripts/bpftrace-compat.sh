@@ -4,6 +4,7 @@
 # via SRCTRACE_BPFTRACE:
 #   Debian 13 (trixie)        0.23
 #   Debian testing (forky)    0.27 when this was written: the current line
+#   Ubuntu 22.04 (jammy)      0.14: srctrace gives it a program of its own
 #   Ubuntu 24.04 (noble)      0.20
 #   Ubuntu 25.04 (plucky)     0.21
 # A chroot is built once (debootstrap, about a minute) and kept in /var/tmp.
@@ -29,6 +30,12 @@
 #                 available_filter_functions (in its private mount namespace
 #                 only) that lists the tracepoint's stub functions, as the
 #                 real one does.
+#   jammy   0.14  the tracepoint set's 0.14 program (the only set srctrace
+#                 runs on 0.14): every end-to-end test. srctrace hands it the
+#                 kernel's BTF rewritten for its libbpf (BPFTRACE_BTF, a file
+#                 under /tmp), so its wrapper also binds /tmp into the chroot.
+#                 No kprobe compile check (srctrace runs no kprobe set on
+#                 0.14) and no probe tests (their programs are the other sets').
 #   noble   0.20  as trixie, but the tracepoint set runs the three tests whose
 #   plucky  0.21  kernel-side paths differ (the lab, @pend full, @pend dumped
 #                 at exit): 0.20 refused a ternary over ntop() and 0.21 spilled
@@ -37,10 +44,9 @@
 # taken from its ubuntu-keyring package, checked against a pinned SHA-256.
 # When that archive (or a suite that has left it for old-releases) cannot be
 # reached, the release is reported as not run; it does not fail the run.
-# Not here: Ubuntu 22.04's 0.14 (its binary is stripped, so BEGIN cannot
-# attach, and its libbpf cannot read this kernel's BTF) and Ubuntu 26.04's
-# 0.25 (fails at start on kernels without /proc/modules, as these VMs are;
-# bpftrace PR #5113): see the README's Backends section.
+# Not here: Ubuntu 26.04's 0.25 (fails at start on kernels without
+# /proc/modules, as these VMs are; bpftrace PR #5113): see the README's
+# Backends section.
 # SRCTRACE_TEST_BACKEND makes each test check which set srctrace really ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -89,6 +95,8 @@ chroot_bpftrace() {
     printf '%s\n' __probestub_inet_sock_set_state __bpf_trace_inet_sock_set_state > "$tmp/available_filter_functions"
     binds="for t in $root/sys/kernel/tracing $root/sys/kernel/debug/tracing; do [ -e \$t/available_filter_functions ] && mount --bind $tmp/available_filter_functions \$t/available_filter_functions; done;"
   fi
+  # 0.14 reads the BTF srctrace rewrote for it from a file under /tmp.
+  if [ "$suite" = jammy ]; then binds="mount --rbind /tmp $root/tmp;"; fi
   if [ ! -x "$root/usr/bin/bpftrace" ]; then
     command -v debootstrap >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null; }
     echo "compat: building a $distro $suite chroot with bpftrace in $root (once)" >&2
@@ -177,7 +185,7 @@ summary=()
 notrun=()
 # Only this run's results count in the closing line.
 rm -f test-artifacts/compat-flaky.txt test-artifacts/vitest-compat-*.json
-for release in ${SRCTRACE_COMPAT_RELEASES:-debian:trixie debian:forky ubuntu:noble ubuntu:plucky}; do
+for release in ${SRCTRACE_COMPAT_RELEASES:-debian:trixie debian:forky ubuntu:jammy ubuntu:noble ubuntu:plucky}; do
   distro=${release%%:*} suite=${release#*:}
   if [ "$distro" = ubuntu ] && ! ubuntu_reachable "$suite"; then
     echo "compat: NOT RUN: Ubuntu $suite (archive.ubuntu.com or the suite cannot be reached)" >&2
@@ -187,8 +195,11 @@ for release in ${SRCTRACE_COMPAT_RELEASES:-debian:trixie debian:forky ubuntu:nob
   bt=$(chroot_bpftrace "$distro" "$suite")
   version=$("$bt" --version)
   echo "compat: $suite, $version" >&2
-  kprobe_compiles "$suite" "$bt" || status=1
+  [ "$suite" = jammy ] || kprobe_compiles "$suite" "$bt" || status=1
   case $suite in
+    jammy)
+      e2e "$suite" "$bt" tracepoint "$suite-tp" test/e2e || status=$?
+      ;;
     trixie)
       e2e "$suite" "$bt" rawtracepoint "$suite-raw" test/e2e $REAL_BPFTRACE_PROBE_TESTS || status=$?
       e2e "$suite" "$bt" tracepoint "$suite-tp" test/e2e/trace-lab.test.ts || status=$?
@@ -209,16 +220,16 @@ done
 node -e '
   const fs = require("fs");
   const runs = fs.readdirSync("test-artifacts").filter((f) => /^vitest-compat-[a-z]+-(raw|tp)\.json$/.test(f));
-  let passed = 0, failed = 0;
+  let passed = 0, failed = 0, skipped = 0;
   const parts = runs.map((f) => {
     const r = JSON.parse(fs.readFileSync(`test-artifacts/${f}`, "utf8"));
-    passed += r.numPassedTests; failed += r.numFailedTests;
-    return `${f.slice(14, -5)} ${r.numPassedTests}/${r.numTotalTests}`;
+    passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests;
+    return `${f.slice(14, -5)} ${r.numPassedTests}/${r.numTotalTests}${r.numPendingTests ? ` (${r.numPendingTests} skipped)` : ""}`;
   });
   let flaky = "";
   try { flaky = fs.readFileSync("test-artifacts/compat-flaky.txt", "utf8").trim().split("\n").join("; "); } catch {}
   const notRun = process.argv[2] ? `; NOT RUN (archive unreachable): ${process.argv[2]}` : "";
-  console.log(`compat tests (${process.argv[1]}): ${passed} passed, ${failed} failed (${parts.join(", ")}; raw = rawtracepoint set, tp = tracepoint set)` +
+  console.log(`compat tests (${process.argv[1]}): ${passed} passed, ${failed} failed, ${skipped} skipped (${parts.join(", ")}; raw = rawtracepoint set, tp = tracepoint set)` +
     notRun + (flaky ? `; failed once, then passed on its own: ${flaky}` : ""));
 ' "${summary[*]}" "${notrun[*]:-}" || true
 exit "$status"

@@ -42,6 +42,8 @@ SRCTRACE_RAW_LOG=FILE (keep every bpftrace line and drained connect, for bug
 reports), SRCTRACE_DRAIN_HELPER=PATH (another build of srctrace-drain, the
 helper that reads finished connects from the kernel).
 
-Needs root, bpftrace >= 0.14 and a kernel with BTF (Linux 5.x distributions).
+Needs root, bpftrace >= 0.14 and a kernel with BTF (Linux 5.x distributions);
+bpftrace 0.14 (Ubuntu 22.04) runs only the tracepoint set, through a program
+of its own that prints every connect (slower under connect storms).
 Exit status: 0 ok (also when stopped with Ctrl-C or SIGTERM), 1 failure
 (bpftrace could not start or kept dying), 2 bad usage.`;

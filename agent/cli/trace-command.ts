@@ -5,6 +5,7 @@ import { programFor } from '../pipeline/program.js';
 import { chooseBackend } from '../probes/backend.js';
 import { quietFlags } from '../probes/bpftrace-process.js';
 import { requireDrainHelper, usesMapDrain } from '../probes/map-drain.js';
+import { isLegacyBpftrace, legacyBtf } from '../probes/legacy-bpftrace.js';
 import { ensureTracefs, findBpftrace, requireBtf, requireRoot } from '../probes/preflight.js';
 import { applyTracerScheduling } from '../probes/sched.js';
 import type { Sink } from '../sinks/sink.js';
@@ -26,63 +27,72 @@ export async function runTraceCommand(args: TraceArgs, version: string, extra?: 
   await ensureTracefs();
   // Batch wake-ups, keep up under saturation (see sched.ts).
   applyTracerScheduling();
-  const backend = await chooseBackend(args.backend, bpf.path);
-  if (usesMapDrain(programFor(backend))) requireDrainHelper();
+  const legacy = isLegacyBpftrace(bpf.version);
+  const backend = await chooseBackend(args.backend, bpf.path, legacy);
+  if (usesMapDrain(programFor(backend, { legacy }))) requireDrainHelper();
   for (const w of pidWarnings(args.pids)) process.stderr.write(`${w}\n`);
   const format = resolveFormat(args.format, args.output, process.stdout.isTTY === true);
   const out = await openOutput(args.output);
   const more = extra ? await extra(backend) : { sinks: [] };
-  const tracer = new Tracer({
-    backend,
-    bpftrace: bpf.path,
-    bpftraceArgs: quietFlags(bpf.version),
-    filter: { pids: args.pids, comms: args.comms },
-    sinks: [makeSink(format, out), ...more.sinks],
-  });
-  if (process.stderr.isTTY) process.stderr.write(`srctrace ${version}: starting bpftrace ${bpf.version} (${backend} probes)...\n`);
-
-  let stopReason: string | null = null;
-  let wake: () => void = () => {};
-  const stopped = new Promise<void>((r) => (wake = r));
-  const stop = (reason: string) => {
-    stopReason ??= reason;
-    wake();
-  };
-  const onSignal = (sig: NodeJS.Signals) => stop(`stopped by ${sig}`);
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('SIGHUP', onSignal);
-  // A closed stdout (srctrace | head) ends the run instead of crashing it.
-  process.stdout.on('error', () => stop('output closed'));
-
+  // bpftrace 0.14 reads the kernel's BTF from a rewritten copy, removed on every path out.
+  const btf = legacy ? legacyBtf() : null;
   try {
-    await tracer.start();
-  } catch (err) {
-    await tracer.stop('bpftrace failed to start').catch(() => {});
-    // The raw tracepoint program is exercised on fewer bpftrace releases than the tracepoint one.
-    if (backend === 'rawtracepoint' && err instanceof Error) err.message += ' (the stable tracepoint may still work: --backend tracepoint)';
-    throw err;
-  }
-  more.onStarted?.(tracer);
-  const timer = args.durationS ? setTimeout(() => stop(`--duration ${args.durationS}s elapsed`), args.durationS * 1000) : null;
-  // Only --pid (no --comm, which can match a process yet to come), and not the
-  // dashboard, which stays up to be looked at: the run ends with its
-  // processes, a second later, so their last connects are drained first.
-  const unwatch = args.pids.length > 0 && args.comms.length === 0 && args.command === 'trace'
-    ? watchPids(args.pids, () => setTimeout(() => stop(`every --pid process has exited`), 1000).unref())
-    : () => {};
-  void tracer.failed.then((e) => e && stop('bpftrace could not be kept running'));
+    const tracer = new Tracer({
+      backend,
+      legacy,
+      env: btf?.env,
+      bpftrace: bpf.path,
+      bpftraceArgs: quietFlags(bpf.version),
+      filter: { pids: args.pids, comms: args.comms },
+      sinks: [makeSink(format, out), ...more.sinks],
+    });
+    if (process.stderr.isTTY) process.stderr.write(`srctrace ${version}: starting bpftrace ${bpf.version} (${backend} probes${legacy ? ', its 0.14 program' : ''})...\n`);
 
-  await stopped;
-  if (timer) clearTimeout(timer);
-  unwatch();
-  const summary = await tracer.stop(stopReason ?? 'stopped');
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
-  process.off('SIGHUP', onSignal);
-  const failure = await Promise.race([tracer.failed, Promise.resolve(null)]);
-  printSummary(summary, failure?.message ?? null);
-  return failure ? 1 : 0;
+    let stopReason: string | null = null;
+    let wake: () => void = () => {};
+    const stopped = new Promise<void>((r) => (wake = r));
+    const stop = (reason: string) => {
+      stopReason ??= reason;
+      wake();
+    };
+    const onSignal = (sig: NodeJS.Signals) => stop(`stopped by ${sig}`);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    process.on('SIGHUP', onSignal);
+    // A closed stdout (srctrace | head) ends the run instead of crashing it.
+    process.stdout.on('error', () => stop('output closed'));
+
+    try {
+      await tracer.start();
+    } catch (err) {
+      await tracer.stop('bpftrace failed to start').catch(() => {});
+      // The raw tracepoint program is exercised on fewer bpftrace releases than the tracepoint one.
+      if (backend === 'rawtracepoint' && err instanceof Error) err.message += ' (the stable tracepoint may still work: --backend tracepoint)';
+      throw err;
+    }
+    more.onStarted?.(tracer);
+    const timer = args.durationS ? setTimeout(() => stop(`--duration ${args.durationS}s elapsed`), args.durationS * 1000) : null;
+    // Only --pid (no --comm, which can match a process yet to come), and not the
+    // dashboard, which stays up to be looked at: the run ends with its
+    // processes, a second later, so their last connects are drained first.
+    const unwatch = args.pids.length > 0 && args.comms.length === 0 && args.command === 'trace'
+      ? watchPids(args.pids, () => setTimeout(() => stop(`every --pid process has exited`), 1000).unref())
+      : () => {};
+    void tracer.failed.then((e) => e && stop('bpftrace could not be kept running'));
+
+    await stopped;
+    if (timer) clearTimeout(timer);
+    unwatch();
+    const summary = await tracer.stop(stopReason ?? 'stopped');
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
+    const failure = await Promise.race([tracer.failed, Promise.resolve(null)]);
+    printSummary(summary, failure?.message ?? null);
+    return failure ? 1 : 0;
+  } finally {
+    btf?.remove();
+  }
 }
 
 function printSummary(s: TraceSummary, failure: string | null): void {

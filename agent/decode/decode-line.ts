@@ -51,6 +51,8 @@ function whatIsWrong(line: string, tag: keyof typeof LAYOUT): ProbeEvent {
 const LINES = /^@lines: (\d{1,20})$/;
 // END's print(@pend): connects still awaiting an outcome, as decimal tuple fields.
 const PEND = /^@pend\[0x([0-9a-f]{1,16})\]: \((\d{1,20}(?:, \d{1,20}){15})\)$/;
+// bpftrace's dump at exit of the 0.14 program's maps other than @lines.
+const LEGACY_DUMP = /^@(?:ready: \d{1,20}|(?:syn|cts|cfd|caddr)\[\d{1,20}\]: -?\d{1,20})$/;
 const ATTACHING = /^Attaching \d+ probes?\.\.\.$/;
 
 function malformed(line: string, reason: string): ProbeEvent {
@@ -116,6 +118,8 @@ export function decodeLine(line: string): ProbeEvent {
   // bpftrace dumps every map left at exit; @done's entries are printed by
   // srctrace-drain, which empties the map after bpftrace has exited.
   if (line.startsWith('@done[')) return { kind: 'info', text: '' };
+  // The 0.14 program has no END to clear its scratch maps (bpf/ready-0.14.bt).
+  if (LEGACY_DUMP.test(line)) return { kind: 'info', text: '' };
   const counted = LINES.exec(line);
   if (counted) return { kind: 'line-count', count: Number(counted[1]) };
 

@@ -27,6 +27,10 @@ export interface TraceOptions {
   bpftraceArgs?: string[];
   filter: RecordFilter;
   sinks: Sink[];
+  /** bpftrace is older than 0.15: run its own program (legacy-bpftrace.ts). */
+  legacy?: boolean;
+  /** Extra environment for bpftrace (BPFTRACE_BTF for bpftrace 0.14). */
+  env?: Record<string, string>;
   /** Program text override (tests use this to run a replay or a broken script). */
   program?: string;
   /** srctrace-drain to run beside a program that stores connects in @done (default: the built one). */
@@ -87,10 +91,11 @@ export class Tracer {
   constructor(private readonly opts: TraceOptions) {
     this.keep = makeFilter(opts.filter);
     this.readMisses = opts.recursionMisses ?? recursionMisses;
-    const program = opts.program ?? programFor(opts.backend);
+    const program = opts.program ?? programFor(opts.backend, { legacy: opts.legacy });
     this.supervisor = new Supervisor({
       bpftrace: opts.bpftrace,
       args: opts.bpftraceArgs,
+      env: opts.env,
       program,
       drain: usesMapDrain(program) ? { helper: opts.drainHelper ?? drainHelperPath(), onFrames: (buf, n) => this.onFrames(buf, n) } : undefined,
       onLine: (line) => this.onLine(line),

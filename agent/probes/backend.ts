@@ -1,7 +1,8 @@
 // Picks the probe set: kprobes where the kernel offers them (tcp_connect sees
 // the final source port directly); else the raw tracepoint where bpftrace
 // can attach one (much cheaper per TCP state change); else the stable
-// tracepoint, which every bpftrace since 0.14 and every kernel since 4.16 has.
+// tracepoint, which every bpftrace since 0.14 and every kernel since 4.16 has
+// (and the only set bpftrace 0.14 runs: legacy-bpftrace.ts).
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { dirname, join } from 'node:path';
@@ -77,7 +78,11 @@ function rawTracepointHint(): string {
     : 'bpftrace 0.19 or newer needed';
 }
 
-export async function chooseBackend(choice: BackendChoice, bpftrace: string): Promise<Backend> {
+/** legacy: a bpftrace older than 0.15, which runs only the tracepoint set's 0.14 program. */
+export async function chooseBackend(choice: BackendChoice, bpftrace: string, legacy = false): Promise<Backend> {
+  if (legacy && choice !== 'auto' && choice !== 'tracepoint') {
+    throw new KernelSupportError(`--backend ${choice} needs bpftrace 0.15 or newer (this one runs only the tracepoint set): use --backend tracepoint, or a newer bpftrace`);
+  }
   if (choice === 'kprobe') {
     if (!kprobesAvailable()) throw new KernelSupportError('--backend kprobe: this kernel offers no kprobes (CONFIG_KPROBES); use --backend tracepoint');
     return 'kprobe';
@@ -85,7 +90,7 @@ export async function chooseBackend(choice: BackendChoice, bpftrace: string): Pr
   if (!tracepointsAvailable()) {
     throw new KernelSupportError('the tracepoint sock:inet_sock_set_state is missing: srctrace needs Linux 4.16 or newer');
   }
-  if (choice === 'tracepoint') return 'tracepoint';
+  if (choice === 'tracepoint' || legacy) return 'tracepoint';
   if (choice === 'rawtracepoint') {
     if (!(await rawTracepointSupported(bpftrace))) {
       throw new KernelSupportError(`--backend rawtracepoint: ${bpftrace} cannot attach rawtracepoint:inet_sock_set_state (${rawTracepointHint()}); use --backend tracepoint`);

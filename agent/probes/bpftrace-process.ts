@@ -3,7 +3,7 @@
 // kill bpftrace even if the agent itself is SIGKILLed, so no probe outlives us.
 import { existsSync } from 'node:fs';
 import { execa, type ResultPromise } from 'execa';
-import { isNoise, LOST_EVENTS } from './bpftrace-text.js';
+import { LOST_EVENTS, stderrNoise } from './bpftrace-text.js';
 import { LineSplitter } from './line-splitter.js';
 import { howExited, MapDrain, type MapDrainOptions } from './map-drain.js';
 import { batchPrefix } from './sched.js';
@@ -105,6 +105,7 @@ export class BpftraceProcess {
     this.child.stdout!.setEncoding('latin1');
     this.child.stdout!.on('data', (chunk: string) => lines.push(chunk));
     this.child.stderr!.setEncoding('utf8');
+    const isNoise = stderrNoise();
     const errLines = new LineSplitter((l) => {
       // bpftrace 0.27 prints its loss notice on stderr (0.17 and 0.23 on
       // stdout): it joins the program's lines, so output lost in the kernel

@@ -23,3 +23,25 @@ const NOISE = [
 export function isNoise(line: string): boolean {
   return line.trim() === '' || NOISE.some((re) => re.test(line));
 }
+
+// A compile warning with its place: "stdin:L:C-C: WARNING: ...", then the
+// source line it quotes and a caret line. bpftrace 0.14 (which has no
+// --no-warnings) prints one for the 0.14 program; its quoted source line
+// stood as the reason bpftrace exited ("SIGKILL:    $f = (struct file *)...").
+const PLACED_WARNING = /^\S+:\d+:\d+(?:-\d+)?: WARNING: /;
+
+/** isNoise for a stream of stderr lines: also drops the line a placed warning quotes. */
+export function stderrNoise(): (line: string) => boolean {
+  let quoted = false;
+  return (line) => {
+    if (quoted) {
+      quoted = false;
+      return true;
+    }
+    if (PLACED_WARNING.test(line)) {
+      quoted = true;
+      return true;
+    }
+    return isNoise(line);
+  };
+}

@@ -6,12 +6,12 @@
 
 const KNOWN: { test: RegExp; hint: string }[] = [
   {
-    // Seen with Ubuntu 22.04's 0.14.0 (refused earlier now, as too old): BEGIN
+    // Seen with Ubuntu 22.04's 0.14.0 running the other sets' programs: BEGIN
     // and END are uprobes on bpftrace's own BEGIN_trigger/END_trigger
-    // symbols, and the package's binary is stripped. Any stripped build of a
-    // release that works so fails alike.
+    // symbols, and the package's binary is stripped (0.14 now gets a program
+    // without them). A stripped build of a later release would fail alike.
     test: /Could not resolve symbol: \/proc\/self\/exe:(?:BEGIN|END)_trigger/,
-    hint: 'this bpftrace binary has no symbol table (it was stripped, as Ubuntu 22.04\'s 0.14.0 package is), so it cannot run BEGIN and END probes, which srctrace needs: use another bpftrace build, e.g. SRCTRACE_BPFTRACE=/path/to/bpftrace',
+    hint: 'this bpftrace binary has no symbol table (it was stripped, as Ubuntu 22.04\'s 0.14.0 package is), so it cannot run BEGIN and END probes, which srctrace\'s programs for bpftrace 0.15 and later need: use another bpftrace build, e.g. SRCTRACE_BPFTRACE=/path/to/bpftrace',
   },
   {
     // bpftrace 0.25 (and releases before bpftrace PR #5113) on a kernel built without modules.
@@ -19,10 +19,11 @@ const KNOWN: { test: RegExp; hint: string }[] = [
     hint: 'this bpftrace release cannot start on a kernel built without module support (no /proc/modules; fixed after 0.25, 0.27 works): use another release, e.g. SRCTRACE_BPFTRACE=/path/to/bpftrace',
   },
   {
-    // Ubuntu 22.04's 0.14.0 (libbpf 0.5) on kernel 6.18: it cannot parse the
+    // Ubuntu 22.04's 0.14.0 (libbpf 0.5) on kernel 6.18 without the rewritten
+    // BTF srctrace now hands it (legacy-bpftrace.ts): it cannot parse the
     // kernel's BTF, so no kernel struct is known, and falls back to headers.
     test: /install BTF information|Unknown struct\/union: 'struct (?:sock|task_struct|inet_sock)'|'linux\/types\.h' file not found/,
-    hint: 'this bpftrace cannot read the kernel\'s BTF (/sys/kernel/btf/vmlinux): its libbpf is probably older than the kernel\'s BTF format (as Ubuntu 22.04\'s 0.14.0 could not read kernel 6.18\'s); use a newer bpftrace',
+    hint: 'this bpftrace cannot read the kernel\'s BTF (/sys/kernel/btf/vmlinux): its libbpf is probably older than the kernel\'s BTF format (as Ubuntu 22.04\'s 0.14.0 could not read kernel 6.18\'s, until srctrace gave it a rewritten copy); use a newer bpftrace',
   },
 ];
 

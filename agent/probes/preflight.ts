@@ -3,9 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { BpftraceMissingError, BpftraceTooOldError, KernelSupportError, NotRootError, TracefsError } from '../errors.js';
 
-// 0.14 compiles srctrace's programs but the kernel refuses them: it packs map
-// tuples, so a 64-bit field lands at a misaligned stack offset (README, Backends).
-export const MIN_BPFTRACE: [number, number] = [0, 15];
+// 0.14 runs a program of its own (legacy-bpftrace.ts); nothing older was tried
+// (Ubuntu 20.04's 0.9.4 is the next one shipped).
+export const MIN_BPFTRACE: [number, number] = [0, 14];
 
 export function requireRoot(uid = process.getuid?.() ?? 0): void {
   if (uid !== 0) {
@@ -35,7 +35,7 @@ export async function findBpftrace(env: NodeJS.ProcessEnv = process.env): Promis
   const [major, minor] = [Number(m[1]), Number(m[2])];
   if (major < MIN_BPFTRACE[0] || (major === MIN_BPFTRACE[0] && minor < MIN_BPFTRACE[1])) {
     throw new BpftraceTooOldError(
-      `bpftrace ${m[0].replace(/^v/, '')} is too old: srctrace needs ${MIN_BPFTRACE.join('.')} or newer (0.14's programs are refused by the kernel; Debian 12 ships 0.17, Ubuntu 24.04 0.20)`,
+      `bpftrace ${m[0].replace(/^v/, '')} is too old: srctrace needs ${MIN_BPFTRACE.join('.')} or newer (Ubuntu 22.04 ships 0.14, Debian 12 0.17, Ubuntu 24.04 0.20)`,
     );
   }
   return { path, version: m[0].replace(/^v/, '') };

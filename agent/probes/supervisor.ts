@@ -35,8 +35,20 @@ export class Supervisor {
   readonly done: Promise<ProbeError | null>;
   private finish!: (e: ProbeError | null) => void;
 
+  private readonly now: () => number;
+  /** When bpftrace's last line arrived (monoNow clock): where a restart's gap starts. */
+  private lastLineNs: number;
+  private readonly onLine: (line: string) => void;
+
   constructor(private readonly opts: SupervisorOptions) {
     this.done = new Promise((r) => (this.finish = r));
+    this.now = opts.monoNow ?? mono;
+    this.lastLineNs = this.now();
+    const { onLine } = opts;
+    this.onLine = (line) => {
+      this.lastLineNs = this.now();
+      onLine(line);
+    };
   }
 
   /** Starts bpftrace; resolves once its probes are attached (the READY line) and its drain helper runs. */
@@ -76,7 +88,7 @@ export class Supervisor {
         env: this.opts.env,
         args: this.opts.args,
         drain: this.opts.drain,
-        onLine: this.opts.onLine,
+        onLine: this.onLine,
       });
       this.proc = proc;
       // READY, and the drain helper holding its map; a failure shows up as the exit below.
@@ -95,14 +107,22 @@ export class Supervisor {
     const maxRestarts = this.opts.maxRestarts ?? 5;
     const base = this.opts.baseDelayMs ?? 500;
     const stableMs = this.opts.stableMs ?? 60_000;
-    const now = this.opts.monoNow ?? mono;
+    const now = this.now;
     let attempt = 0;
     let runningSince = now();
+    // Set at a death, kept through failed relaunches, reported once one succeeds.
+    let gapStartNs: number | null = null;
     while (!this.stopped) {
       const exit = await this.proc!.exited;
       if (this.stopped || this.proc!.isStopping) return;
-      const gapStartNs = now();
-      if ((gapStartNs - runningSince) / 1e6 > stableMs) attempt = 0;
+      const diedNs = now();
+      // Lines the probes printed that bpftrace had not yet passed on died with
+      // it (with the 0.14 program, every connect is such a line), so the gap
+      // starts at the last line that arrived, not when the death was noticed;
+      // but no more than a second before (the tracepoint sets print @lines
+      // every second; bpftrace reads its buffers within milliseconds).
+      gapStartNs ??= Math.min(diedNs, Math.max(this.lastLineNs, diedNs - 1e9));
+      if ((diedNs - runningSince) / 1e6 > stableMs) attempt = 0;
       attempt++;
       if (attempt > maxRestarts) {
         this.finish(new ProbeError(`bpftrace kept exiting (${maxRestarts} restarts failed)`, exit));
@@ -121,6 +141,7 @@ export class Supervisor {
       }
       runningSince = now();
       this.opts.onRestart({ attempt, exit, gapStartNs, gapEndNs: runningSince });
+      gapStartNs = null;
     }
   }
 }

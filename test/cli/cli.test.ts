@@ -1,17 +1,21 @@
 // The real CLI process: usage errors, preflight errors with their fixes, and
 // that bpftrace never outlives srctrace (fake bpftrace, so no kernel needed
 // beyond the preflight checks).
-import { chmodSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
+import { programFor } from '../../agent/pipeline/program.js';
+import { downgradeBtf } from '../../agent/probes/btf-downgrade.js';
 import { CLI, ROOT } from '../helpers/srctrace.js';
 
 const FAKE = join(import.meta.dirname, '..', 'fixtures', 'fake-bpftrace.sh');
 // The tracepoint program is drained by a helper; fake bpftrace has no map to drain.
 const FAKE_DRAIN = join(import.meta.dirname, '..', 'fixtures', 'fake-drain.sh');
 const CAPTURE = join(import.meta.dirname, '..', 'fixtures', 'captures', 'loopback-hostile-names.txt');
+const CAPTURE_014 = join(import.meta.dirname, '..', 'fixtures', 'captures', 'bpftrace-0.14.txt');
+const VMLINUX = '/sys/kernel/btf/vmlinux';
 const isRoot = process.getuid?.() === 0;
 
 function run(args: string[], env: Record<string, string> = {}, opts: { timeout?: number } = {}) {
@@ -74,10 +78,16 @@ describe.skipIf(!isRoot)('preflight errors say what to do (needs root to get pas
     expect(r.stderr).toMatch(/bpftrace not found \(\/nonexistent\/bpftrace\): install it with "apt-get install bpftrace"/);
   });
 
-  it.each(['v0.12.1', 'v0.14.0'])('bpftrace too old (%s)', async (version) => {
+  it.each(['v0.9.4', 'v0.13.0'])('bpftrace too old (%s)', async (version) => {
     const r = await run(['-d', '1'], { SRCTRACE_BPFTRACE: FAKE, FAKE_VERSION: `bpftrace ${version}` });
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toContain(`bpftrace ${version.slice(1)} is too old: srctrace needs 0.15 or newer (0.14's programs are refused by the kernel;`);
+    expect(r.stderr).toContain(`bpftrace ${version.slice(1)} is too old: srctrace needs 0.14 or newer (Ubuntu 22.04 ships 0.14,`);
+  });
+
+  it.each(['kprobe', 'rawtracepoint'])('bpftrace 0.14 with --backend %s: says it runs only the tracepoint set', async (backend) => {
+    const r = await run(['-d', '1', '--backend', backend], { SRCTRACE_BPFTRACE: FAKE, FAKE_VERSION: 'bpftrace v0.14.0' });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain(`--backend ${backend} needs bpftrace 0.15 or newer (this one runs only the tracepoint set): use --backend tracepoint`);
   });
 
   it('not root', async () => {
@@ -105,6 +115,37 @@ describe.skipIf(!isRoot)('preflight errors say what to do (needs root to get pas
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/srctrace: bpftrace failed to start; exit code 1; bpftrace said: ERROR: fake bpftrace could not attach/);
     expect(alive(pidfile)).toEqual([]);
+  });
+});
+
+describe.skipIf(!isRoot || !existsSync(VMLINUX))('bpftrace 0.14 (fake): its own program, a rewritten BTF', () => {
+  const env = (dir: string) => ({
+    SRCTRACE_BPFTRACE: FAKE, FAKE_VERSION: 'bpftrace v0.14.0', FAKE_CAPTURE: CAPTURE_014,
+    FAKE_PROGRAM: join(dir, 'program'), FAKE_BTF_COPY: join(dir, 'btf'),
+    // The 0.14 program keeps nothing in the kernel: no helper is needed, or run.
+    SRCTRACE_DRAIN_HELPER: '/nonexistent/srctrace-drain',
+  });
+
+  it('runs the 0.14 program on the kernel\'s BTF rewritten for it, and removes that copy at exit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'srctrace-cli-'));
+    const r = await run(['-f', 'ndjson', '--duration', '1'], env(dir));
+    // The capture: 7 attempts, and a blocking connect() still waiting at its end.
+    expect(r.stderr).toMatch(/srctrace: 8 connection\(s\); lost 0 in kernel, 0 in agent; 1 still awaiting an outcome$/m);
+    expect(r.exitCode).toBe(0);
+    expect(readFileSync(join(dir, 'program'), 'utf8')).toBe(programFor('tracepoint', { legacy: true }));
+    const btfPath = readFileSync(join(dir, 'btf.path'), 'utf8').trim();
+    expect(btfPath).toMatch(/\/srctrace-btf-[^/]+\/vmlinux$/);
+    expect(readFileSync(join(dir, 'btf')).equals(downgradeBtf(readFileSync(VMLINUX)).btf)).toBe(true);
+    expect(existsSync(dirname(btfPath))).toBe(false);
+  });
+
+  it('leaves a BPFTRACE_BTF the user set alone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'srctrace-cli-'));
+    writeFileSync(join(dir, 'mine.btf'), 'my BTF');
+    const r = await run(['-f', 'ndjson', '--duration', '1'], { ...env(dir), BPFTRACE_BTF: join(dir, 'mine.btf') });
+    expect(r.exitCode).toBe(0);
+    expect(readFileSync(join(dir, 'btf.path'), 'utf8').trim()).toBe(join(dir, 'mine.btf'));
+    expect(readFileSync(join(dir, 'btf'), 'utf8')).toBe('my BTF');
   });
 });
 

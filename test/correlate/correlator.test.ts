@@ -82,6 +82,25 @@ const cerr = (sk: string, enterTs: number, ts: number, errno: number, extra: Par
   kind: 'connect-error', ts, enterTs, sk, ...task, netns: 1, family: 4, daddr: '198.18.99.1', dport: 80, errno, synSent: null, ...extra,
 }) as ConnectErrorEvent;
 
+describe('Correlator on a real capture of bpftrace 0.14 (every start an S line, every outcome an O line)', () => {
+  it('joins each attempt once; the connect() errors after SYN merge; the one still connecting at exit stays pending', () => {
+    const { attempts, c } = replay(captureLines('bpftrace-0.14.txt').map(decodeLine));
+    expect(attempts.map(view)).toEqual([
+      { via: 'socket', tid: 28976, saddr: '127.0.0.1', daddr: '127.0.0.1', sport: 57274, outcome: 'established', errno: null },
+      { via: 'socket', tid: 28976, saddr: '127.0.0.1', daddr: '127.0.0.1', sport: 33704, outcome: 'refused', errno: 111 },
+      { via: 'socket', tid: 28976, saddr: '::1', daddr: '::1', sport: 43738, outcome: 'refused', errno: 111 },
+      { via: 'syscall', tid: 28976, daddr: '203.0.113.5', outcome: 'unreachable', errno: 101 },
+      // Closed while in SYN_SENT (the client gave up on a silent peer).
+      { via: 'socket', tid: 28976, saddr: '192.0.2.1', daddr: '198.51.100.7', sport: 58016, outcome: 'error', errno: null },
+      { via: 'socket', tid: 28976, saddr: '2001:db8::1', daddr: '2001:db8:1::7', sport: 37002, outcome: 'error', errno: null },
+      { via: 'socket', tid: 28976, saddr: '192.0.2.1', daddr: '198.51.100.9', sport: 36474, outcome: 'error', errno: null },
+    ]);
+    expect(c.stats).toEqual({ unmatchedOutcomes: 0, lostOutcomes: 0, evicted: 0, mergedErrors: 2 });
+    // The blocking connect() of thread 29017, still waiting when bpftrace stopped.
+    expect(c.drain().stillPending.map((st) => [st.tid, st.daddr, st.dport])).toEqual([[29017, '198.51.100.20', 443]]);
+  });
+});
+
 describe('Correlator edge cases', () => {
   it('a reused socket address: each outcome goes to the start just before it, even when both starts arrive first', () => {
     const events = [start('a', 100, { tid: 1 }), start('a', 300, { tid: 2 }), outcome('a', 200, 1, 1111), outcome('a', 400, 7, 2222, 111)];

@@ -89,6 +89,39 @@ describe('decodeLine on a real capture of S lines (@pend full: BPFTRACE_MAP_KEYS
   });
 });
 
+describe('decodeLine on a real capture of bpftrace 0.14 (its own program: S, O, F lines, map dumps at exit)', () => {
+  // Recorded on this VM: Ubuntu 22.04's bpftrace 0.14.0 from a chroot, a task
+  // named 'c14 "q\\<TAB><LF><0x80><0xff>' in a namespace of its own, X lines removed.
+  const lines = captureLines('bpftrace-0.14.txt');
+  const events = lines.map(decodeLine);
+
+  it('decodes every line: S, O, F, and the dumps 0.14 leaves at exit (no END to clear them) as nothing', () => {
+    expect(events.filter((e) => e.kind === 'malformed')).toEqual([]);
+    expect(events.filter((e) => e.kind === 'start')).toHaveLength(7);
+    expect(events.filter((e) => e.kind === 'outcome')).toHaveLength(6);
+    expect(events.filter((e) => e.kind === 'connect-error')).toHaveLength(3);
+    const dumps = lines.filter((l) => /^@(ready|syn|cts|cfd|caddr)\b/.test(l));
+    expect(dumps).toHaveLength(5); // a thread was still inside a blocking connect() at exit
+    for (const d of dumps) expect(decodeLine(d), d).toEqual({ kind: 'info', text: '' });
+    expect(events.filter((e) => e.kind === 'line-count').at(-1)).toEqual({ kind: 'line-count', count: 16 });
+  });
+
+  it('reads the hostile name byte-exactly and the addresses of each family', () => {
+    const starts = events.filter((e) => e.kind === 'start');
+    for (const st of starts) expect(st.commBytes).toEqual(bytes('6331342022715c090a80ff'));
+    expect(starts.map((st) => [st.family, st.saddr, st.daddr, st.dport])).toEqual([
+      [4, '127.0.0.1', '127.0.0.1', expect.any(Number)], [4, '127.0.0.1', '127.0.0.1', 9], [6, '::1', '::1', 9],
+      [4, '192.0.2.1', '198.51.100.7', 80], [6, '2001:db8::1', '2001:db8:1::7', 80], [4, '192.0.2.1', '198.51.100.9', 8080],
+      [4, '192.0.2.1', '198.51.100.20', 443],
+    ]);
+  });
+
+  it('still rejects the dump of a map no program has', () => {
+    expect(decodeLine('@pendx[1]: 2')).toMatchObject({ kind: 'malformed' });
+    expect(decodeLine('@syn[1]: x')).toMatchObject({ kind: 'malformed' });
+  });
+});
+
 describe('decodeLine rejects what does not match the contract', () => {
   const good = 'O 710348539828 ffff888102a3a500 7 47930 111';
   it.each([

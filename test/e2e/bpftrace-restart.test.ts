@@ -2,7 +2,8 @@
 // killer or a stray `pkill` would), the agent restarts it, reports the gap it
 // could not trace, and records connects again afterwards; connects finished
 // before the death are not lost, because the drain helper still holds the
-// kernel's map and empties it after bpftrace is gone. Run with a real
+// kernel's map and empties it after bpftrace is gone (bpftrace 0.14's program
+// has no such map: what bpftrace had not read is lost, inside the gap). Run with a real
 // bpftrace (each release in scripts/bpftrace-compat.sh), not a stand-in.
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionRecord, LostRecord, StatusRecord } from '../../agent/model/record.js';
 import { isRoot, NOT_ROOT_REASON } from '../helpers/lab.js';
 import { childNamed } from '../helpers/proc.js';
-import { startSrctrace } from '../helpers/srctrace.js';
+import { LEGACY_BPFTRACE, startSrctrace } from '../helpers/srctrace.js';
 
 /** One loopback connect from this process; resolves with its source port. */
 async function connectOnce(port: number): Promise<number> {
@@ -41,6 +42,7 @@ describe.skipIf(!isRoot)(`bpftrace killed while tracing${isRoot ? '' : ` (skippe
     const bpftrace = childNamed(trace.proc.pid!, 'bpftrace');
     expect(bpftrace, 'srctrace runs bpftrace as its child').not.toBeNull();
 
+    const beforeAt = Date.now();
     const before = await connectOnce(port);
     process.kill(bpftrace!, 'SIGKILL');
     const restarting = await trace.waitFor((r) => r.type === 'status' && r.state === 'restarting', 15_000) as StatusRecord;
@@ -55,8 +57,15 @@ describe.skipIf(!isRoot)(`bpftrace killed while tracing${isRoot ? '' : ` (skippe
     await trace.waitFor(ours(after), 15_000);
     const { records, stderr, exitCode } = await trace.stop();
 
-    // The connect made before the kill was in the kernel's map, or already drained: recorded either way.
-    expect(records.filter(ours(before)), 'the connect before the kill').toHaveLength(1);
+    const gapFrom = Date.parse(/not tracing from (\S+) to /.exec(gap.detail ?? '')?.[1] ?? '');
+    if (LEGACY_BPFTRACE && records.filter(ours(before)).length === 0) {
+      // bpftrace 0.14's program keeps nothing in the kernel: a connect whose
+      // lines bpftrace had not read yet went with it, so it must lie in the gap.
+      expect(gapFrom, gap.detail).toBeLessThanOrEqual(beforeAt);
+    } else {
+      // The connect made before the kill was in the kernel's map, or already drained: recorded either way.
+      expect(records.filter(ours(before)), 'the connect before the kill').toHaveLength(1);
+    }
     expect(records.filter(ours(after)), 'the connect after the restart').toHaveLength(1);
     expect(exitCode).toBe(0);
     expect(stderr).toMatch(/1 bpftrace restart\(s\)/);

@@ -10,7 +10,7 @@ import type { ConnectionRecord } from '../../agent/model/record.js';
 import { pendingThenRefused, withBlackholedLab } from '../helpers/pending.js';
 import { labRoute } from '../helpers/lab-route.js';
 import { isRoot, NOT_ROOT_REASON } from '../helpers/lab.js';
-import { startSrctrace } from '../helpers/srctrace.js';
+import { LEGACY_BPFTRACE, startSrctrace } from '../helpers/srctrace.js';
 
 const N = 300;
 const MAP = 64;
@@ -54,9 +54,15 @@ describe.skipIf(!isRoot)(`kernel join map full${isRoot ? '' : ` (skipped: ${NOT_
     });
     onTestFailed(() => copyFile(raw, 'test-artifacts/pend-map-full-raw.log').catch(() => undefined));
     expect(stderr, why).toMatch(/lost 0 in kernel, 0 in agent/);
-    expect(seen.C, why).toBeGreaterThan(0);
-    expect(seen.C, why).toBeLessThanOrEqual(MAP);
-    expect(seen.C + seen.S, why).toBe(N);
+    if (LEGACY_BPFTRACE) {
+      // bpftrace 0.14's program joins nothing in the kernel: every start is an S line.
+      expect(seen.C, why).toBe(0);
+      expect(seen.S, why).toBe(N);
+    } else {
+      expect(seen.C, why).toBeGreaterThan(0);
+      expect(seen.C, why).toBeLessThanOrEqual(MAP);
+      expect(seen.C + seen.S, why).toBe(N);
+    }
     expect(seen.pendAtExit, why).toBe(0);
 
     const ours = records.filter((r): r is ConnectionRecord => r.type === 'connection' && r.netns === hostNetns() && r.daddr === SILENT);

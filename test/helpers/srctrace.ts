@@ -2,8 +2,10 @@
 // stale build) and collects its NDJSON records.
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { execa, type ResultPromise } from 'execa';
+import { execa, execaSync, type ResultPromise } from 'execa';
 import type { SrcRecord } from '../../agent/model/record.js';
+import { isLegacyBpftrace } from '../../agent/probes/legacy-bpftrace.js';
+import { bpftracePath } from '../../agent/probes/preflight.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const CLI = [process.execPath, '--import', 'tsx', join(ROOT, 'agent', 'cli', 'main.ts')];
@@ -23,6 +25,20 @@ export interface RunningSrctrace {
  * that B is what srctrace says it started.
  */
 const TEST_BACKEND = process.env.SRCTRACE_TEST_BACKEND || null;
+
+/**
+ * The bpftrace under test (SRCTRACE_BPFTRACE, else the one on PATH) is older
+ * than 0.15, so srctrace runs its 0.14 program: no join in the kernel, no
+ * @done, no drain helper. The compat run tests Ubuntu 22.04's 0.14 this way.
+ */
+export const LEGACY_BPFTRACE = (() => {
+  try {
+    const version = /v?(\d+\.\d+(?:\.\d+)?)/.exec(execaSync(bpftracePath(), ['--version'], { timeout: 30_000 }).stdout)?.[1];
+    return version !== undefined && isLegacyBpftrace(version);
+  } catch {
+    return false;
+  }
+})();
 
 export async function startSrctrace(args: string[], env: Record<string, string> = {}): Promise<RunningSrctrace> {
   if (TEST_BACKEND && !args.includes('--backend')) args = [...args, '--backend', TEST_BACKEND];

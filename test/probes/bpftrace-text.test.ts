@@ -1,8 +1,12 @@
 // bpftrace's own stderr: the lines that must not stand as the reason it
 // exited (a restart message read "SIGKILL: Attached 7 probes" under 0.27),
 // and those that must (real errors), as the releases print them.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isNoise, LOST_EVENTS } from '../../agent/probes/bpftrace-text.js';
+import { isNoise, LOST_EVENTS, stderrNoise } from '../../agent/probes/bpftrace-text.js';
+
+const STDERR = join(import.meta.dirname, '..', 'fixtures', 'bpftrace-stderr');
 
 describe("bpftrace's own text", () => {
   it('tells noise from errors', () => {
@@ -20,6 +24,20 @@ describe("bpftrace's own text", () => {
       'ERROR: Attaching probes failed',
       'Attached 7 probes and then crashed',
     ]) expect(isNoise(error), error).toBe(false);
+  });
+
+  it('drops a placed compile warning with the source line it quotes (0.14, which has no --no-warnings), and no error', () => {
+    // Real: what bpftrace 0.14 printed for the 0.14 program on this VM.
+    const lines = readFileSync(join(STDERR, 'ubuntu-22.04-0.14-warning.txt'), 'utf8').split('\n');
+    expect(lines.some((l) => /^\s+\$f = \(struct file \*\)/.test(l))).toBe(true);
+    const noise = stderrNoise();
+    expect(lines.filter((l) => !noise(l))).toEqual([]);
+    const error = "stdin:36:3-14: ERROR: Struct/union of type 'struct sock' does not contain a field named 'nope'";
+    const quoted = '  $sk->nope';
+    const after = [error, quoted, '  ~~~~~~~~~', 'ERROR: Attaching probes failed'];
+    expect(after.filter((l) => !noise(l))).toEqual([error, quoted, 'ERROR: Attaching probes failed']);
+    // The plain check alone keeps the quoted source line: it is why the stream filter exists.
+    expect(lines.filter((l) => !isNoise(l))).toHaveLength(1);
   });
 
   it("reads bpftrace's loss notice, and nothing like it", () => {

@@ -23,6 +23,12 @@ describe.skipIf(!isRoot)('probe programs compile (bpftrace -d)', () => {
     expect(r.exitCode).toBe(0);
   });
 
+  it('the tracepoint set\'s program for bpftrace 0.14 (also valid bpftrace 0.17)', async () => {
+    const r = await dryRun(programFor('tracepoint', { legacy: true }));
+    expect(r.stderr).not.toMatch(/\bERROR: (?!Unknown error -1: couldn't set RLIMIT)/);
+    expect(r.exitCode).toBe(0);
+  });
+
   it('the dry run does catch a broken program (so the checks above mean something)', async () => {
     const broken = programFor('kprobe').replace('$c.skc_num', '$c.skc_no_such_field');
     const r = await dryRun(broken);

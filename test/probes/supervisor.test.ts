@@ -65,6 +65,34 @@ describe('Supervisor with a replayed capture', () => {
     expect(pidsAlive(join(dir, 'pids'))).toEqual([]);
   });
 
+  it('a gap starts at the last line bpftrace passed on (what it had not are gone with it), and spans failed relaunches', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'srctrace-sup-'));
+    const records: SrcRecord[] = [];
+    // Run 1 prints its lines, stays quiet 0.8 s, dies; run 2 cannot start; run 3 stays.
+    const tracer = tracerWith({ FAKE_SEQUENCE: 'exit,die-early', FAKE_EXIT_AFTER: '0.8', FAKE_STATE: join(dir, 'state'), FAKE_CAPTURE: CAPTURE, FAKE_PIDFILE: join(dir, 'pids') }, records);
+    await tracer.start();
+    const deadline = Date.now() + 10_000;
+    while (!records.some((r) => r.type === 'lost' && r.where === 'restart') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await tracer.stop('test over');
+    const restarting = records.filter((r) => r.type === 'status' && r.state === 'restarting');
+    expect(restarting.map((r) => r.type === 'status' && r.detail)).toEqual([
+      expect.stringMatching(/lost its probes.*restart 1 in 50 ms/),
+      expect.stringMatching(/could not attach.*restart 2 in 100 ms/),
+    ]);
+    const gaps = records.filter((r) => r.type === 'lost' && r.where === 'restart');
+    expect(gaps).toHaveLength(1);
+    const [, from, to] = /not tracing from (\S+) to (\S+) /.exec(gaps[0]!.type === 'lost' ? gaps[0]!.detail ?? '' : '')!;
+    // (The replayed connections carry the capture's kernel times, so the start is the mark.)
+    const started = Date.parse(records.find((r) => r.type === 'status' && r.state === 'started')!.ts);
+    const firstRestarting = Date.parse(restarting[0]!.ts);
+    // Before the 0.8 s of silence, not when the death was noticed...
+    expect(Date.parse(from!)).toBeLessThan(firstRestarting - 500);
+    // ...and after this run's lines began.
+    expect(Date.parse(from!)).toBeGreaterThanOrEqual(started - 5);
+    // Through the failed relaunch to the working one.
+    expect(Date.parse(to!)).toBeGreaterThan(Date.parse(restarting[1]!.ts));
+  });
+
   it('gives up after the restart budget and says why', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'srctrace-sup-'));
     const records: SrcRecord[] = [];

@@ -2,7 +2,7 @@
 // in the compat run, checked on the real /sys/kernel/btf/vmlinux.
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { downgradeBtf } from './btf-downgrade.js';
+import { downgradeBtf } from '../../agent/probes/btf-downgrade.js';
 
 const VMLINUX = '/sys/kernel/btf/vmlinux';
 

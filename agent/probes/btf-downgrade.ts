@@ -1,6 +1,7 @@
 // The kernel's BTF rewritten for a libbpf that predates its newest type kinds,
 // so an old bpftrace (Ubuntu 22.04's 0.14, libbpf 0.5) can compile programs
-// against kernel 6.18 in the compat run (BPFTRACE_BTF). Each newer kind is
+// against a newer kernel than its own (Ubuntu 22.04's HWE kernels; 6.18 here):
+// handed to it as BPFTRACE_BTF (legacy-bpftrace.ts). Each newer kind is
 // replaced in place by one of the same size that the old libbpf knows, as
 // libbpf itself sanitises BTF for older kernels (btf.c, bpf_object__sanitize_btf):
 //   DECL_TAG (17) -> INT (a 1-byte int nothing refers to)
@@ -8,7 +9,7 @@
 //   ENUM64   (19) -> UNION of its values' names, each an 8-byte int member
 // and the signedness flag of ENUM (kernel 6.0) is cleared. Type ids, the
 // string section and every other byte stay as they were.
-//   node --import tsx test/compat/btf-downgrade.ts IN OUT
+//   node dist/agent/probes/btf-downgrade.js IN OUT   (by hand)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
