@@ -183,3 +183,25 @@ export function decodeLine(line: string): ProbeEvent {
   }
   return malformed(line, 'unreachable');
 }
+
+/**
+ * An X line with every byte past the argument area zeroed. process-exec.bt
+ * reads a fixed 128 bytes from arg_start, and on a short command line they
+ * run on into the environment (SHELL=..., and whatever secrets come next).
+ * The decoder never uses those bytes; this keeps them out of what srctrace
+ * writes down (SRCTRACE_RAW_LOG). A line that is not a well-formed X line is
+ * returned as it is.
+ */
+export function redactExecLine(line: string): string {
+  const m = WHOLE.X.exec(line);
+  if (!m) return line;
+  const f = m.slice(1);
+  let keep = Number(f[3]);
+  const words = f.slice(4).map((w) => {
+    const bytes = Math.max(0, Math.min(8, keep));
+    keep -= 8;
+    // Little-endian: the word's first bytes are its last hex digits.
+    return bytes === 8 ? w : '0'.repeat(16 - 2 * bytes) + w.slice(16 - 2 * bytes);
+  });
+  return ['X', ...f.slice(0, 4), ...words].join(' ');
+}

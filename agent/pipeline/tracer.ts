@@ -4,7 +4,7 @@ import { createWriteStream } from 'node:fs';
 // sideways; this module is the only place they meet.
 import { Correlator, type Attempt } from '../correlate/correlator.js';
 import { toRecord, wallClock, type RecordContext } from '../correlate/to-record.js';
-import { decodeLine } from '../decode/decode-line.js';
+import { decodeLine, redactExecLine } from '../decode/decode-line.js';
 import { decodeFrame, FRAME_BYTES, frameToLine } from '../decode/joined-frame.js';
 import { NetnsNames } from '../enrich/netns-names.js';
 import { ProcInfo } from '../enrich/proc-info.js';
@@ -146,14 +146,15 @@ export class Tracer {
     this.summary.pendingAtExit = stillPending.length - (unseen?.count ?? 0);
     const st = this.correlator.stats;
     this.emit(this.status('stopped', `${reason}; ${this.summary.connections} connection(s) recorded${this.summary.pendingAtExit ? `, ${this.summary.pendingAtExit} still awaiting an outcome (recorded with outcome "error")` : ''}${unseen?.count ? `, ${unseen.count} ended without their outcome seen` : ''}; outcomes without a start (connects begun before tracing): ${st.unmatchedOutcomes}`));
-    this.rawLog?.end();
-    await Promise.all(this.opts.sinks.map((s) => s.close()));
+    // Waited for: the CLI exits soon after, and the log's tail is what a bug report needs.
+    const rawLogClosed = this.rawLog ? new Promise<void>((r) => this.rawLog!.end(r)) : null;
+    await Promise.all([rawLogClosed, ...this.opts.sinks.map((s) => s.close())]);
     return this.summary;
   }
 
   /** Feeds one bpftrace line through the pipeline (public so replays can drive it). */
   onLine(line: string): void {
-    this.rawLog?.write(`${line}\n`);
+    this.rawLog?.write(`${line.startsWith('X ') ? redactExecLine(line) : line}\n`);
     this.audit.onLine(line);
     const ev = decodeLine(line);
     const now = mono();

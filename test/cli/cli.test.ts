@@ -120,7 +120,8 @@ describe.skipIf(!isRoot)('preflight errors say what to do (needs root to get pas
 
 describe.skipIf(!isRoot || !existsSync(VMLINUX))('bpftrace 0.14 (fake): its own program, a rewritten BTF', () => {
   const env = (dir: string) => ({
-    SRCTRACE_BPFTRACE: FAKE, FAKE_VERSION: 'bpftrace v0.14.0', FAKE_CAPTURE: CAPTURE_014,
+    // FAKE_RAW: it would list the raw tracepoint, yet 0.14 must get the tracepoint set.
+    SRCTRACE_BPFTRACE: FAKE, FAKE_VERSION: 'bpftrace v0.14.0', FAKE_CAPTURE: CAPTURE_014, FAKE_RAW: '1',
     FAKE_PROGRAM: join(dir, 'program'), FAKE_BTF_COPY: join(dir, 'btf'),
     // The 0.14 program keeps nothing in the kernel: no helper is needed, or run.
     SRCTRACE_DRAIN_HELPER: '/nonexistent/srctrace-drain',
@@ -132,6 +133,7 @@ describe.skipIf(!isRoot || !existsSync(VMLINUX))('bpftrace 0.14 (fake): its own 
     // The capture: 7 attempts, and a blocking connect() still waiting at its end.
     expect(r.stderr).toMatch(/srctrace: 8 connection\(s\); lost 0 in kernel, 0 in agent; 1 still awaiting an outcome$/m);
     expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/"state":"started","backend":"tracepoint"/);
     expect(readFileSync(join(dir, 'program'), 'utf8')).toBe(programFor('tracepoint', { legacy: true }));
     const btfPath = readFileSync(join(dir, 'btf.path'), 'utf8').trim();
     expect(btfPath).toMatch(/\/srctrace-btf-[^/]+\/vmlinux$/);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { commBytesFromWords, commToString } from '../../agent/decode/comm.js';
-import { decodeLine } from '../../agent/decode/decode-line.js';
+import { decodeLine, redactExecLine } from '../../agent/decode/decode-line.js';
 import { captureLines } from '../helpers/capture.js';
 
 const bytes = (hex: string) => Uint8Array.from(Buffer.from(hex, 'hex'));
@@ -164,5 +164,41 @@ describe('exec lines (argv of new programs, captured for short-lived processes)'
     const text = echo!.kind === 'exec' ? Buffer.from(echo!.argv).toString('latin1') : '';
     expect(text.startsWith('/bin/echo\0a"b\\c\0new\nline\0xxxx')).toBe(true);
     expect(text).toHaveLength(128);
+  });
+});
+
+describe('redactExecLine (what SRCTRACE_RAW_LOG keeps of an exec line)', () => {
+  /** An X line as process-exec.bt prints it: 128 bytes from arg_start as 16 little-endian words. */
+  function xLine(area: Buffer, arglen: number): string {
+    const padded = Buffer.concat([area, Buffer.alloc(128 - area.length)]);
+    const words = Array.from({ length: 16 }, (_, k) => Buffer.from(padded.subarray(8 * k, 8 * k + 8)).reverse().toString('hex'));
+    return `X 100 42 99 ${arglen} ${words.join(' ')}`;
+  }
+  const argv = Buffer.from('curl\0-s\0http://x/\0', 'latin1'); // 21 bytes: ends inside word 2
+  const line = xLine(Buffer.concat([argv, Buffer.from('AWS_SECRET_ACCESS_KEY=hunter2\0HOME=/root\0')]), argv.length);
+
+  it('zeroes every byte past the argument area, keeps the arguments, and decodes the same', () => {
+    expect(line).toContain(Buffer.from('hunter2').reverse().toString('hex').slice(0, 6)); // the secret is on the raw line
+    const red = redactExecLine(line);
+    const words = red.split(' ').slice(5);
+    const bytes = Buffer.concat(words.map((w) => Buffer.from(w, 'hex').reverse()));
+    expect(bytes.subarray(0, argv.length)).toEqual(argv);
+    expect(bytes.subarray(argv.length).every((b) => b === 0)).toBe(true);
+    expect(decodeLine(red)).toEqual(decodeLine(line));
+  });
+
+  it('leaves a 128-byte command line (truncated) and anything that is not an X line as it is', () => {
+    const full = xLine(Buffer.alloc(128, 0x61), 300);
+    expect(redactExecLine(full)).toBe(full);
+    for (const other of ['X 1 2 3', 'S 1 ff', 'garbage']) expect(redactExecLine(other)).toBe(other);
+  });
+
+  it('decodes every exec line of the real captures the same after redaction', () => {
+    for (const file of ['exec-argv.txt', 'joined-and-pending.txt']) {
+      for (const l of captureLines(file).filter((x) => x.startsWith('X '))) {
+        expect(decodeLine(redactExecLine(l)), l).toEqual(decodeLine(l));
+        expect(redactExecLine(l), 'the committed captures are redacted already').toBe(l);
+      }
+    }
   });
 });
