@@ -19,7 +19,14 @@
 // was assigned after), and counted per such tuple: with more attempts than
 // SYN_SENT sockets in a tuple, the difference had ended; which of them is only
 // known when none was left.
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+//
+// A namespace no process is in (a lab's, once its client has exited) has no
+// /proc/PID/net to read; if it has a name (ip netns, /run/netns/NAME), its
+// tables are read from inside it (nsenter). Without that, the attempts of a
+// client that had exited made no claim, and a burst of lost outcomes passed
+// as "still awaiting an outcome" (pending-10k.test.ts, one CI run).
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { endianness } from 'node:os';
 import type { StartEvent } from '../decode/events.js';
 import { ipv6ToString, normaliseAddr } from '../decode/addr.js';
@@ -85,6 +92,43 @@ export function synSentReader(proc = '/proc'): SynSentReader {
 
 export const readSynSent = synSentReader();
 
+/** SYN_SENT tuples of named namespaces (by inode) not in `skip`. */
+export type NamedNetnsReader = (skip: ReadonlySet<number>) => Map<number, Map<string, number>>;
+
+/**
+ * Reads /proc/net/tcp{,6} from inside each namespace named in `dir`, up to
+ * `limit` of them (one nsenter each, at stop: a host with hundreds of named
+ * namespaces and no process in them is not kept waiting).
+ */
+export function namedNetnsReader(dir = '/run/netns', limit = 32): NamedNetnsReader {
+  return (skip) => {
+    const out = new Map<number, Map<string, number>>();
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return out; // no named namespaces
+    }
+    for (const name of names) {
+      if (out.size >= limit) break;
+      const path = `${dir}/${name}`;
+      try {
+        const ino = statSync(path).ino;
+        if (skip.has(ino) || out.has(ino)) continue;
+        // cat exits 1 when tcp6 is missing (no IPv6) but has printed tcp.
+        const r = spawnSync('nsenter', [`--net=${path}`, 'cat', '/proc/net/tcp', '/proc/net/tcp6'], { encoding: 'latin1', timeout: 5000 });
+        if (r.error || (r.status !== 0 && r.status !== 1) || !r.stdout.includes('local_address')) continue;
+        out.set(ino, synSentTuples(r.stdout));
+      } catch {
+        // removed meanwhile, or a file ip netns left unmounted
+      }
+    }
+    return out;
+  };
+}
+
+export const readNamedNetns = namedNetnsReader();
+
 /** The SYN_SENT sockets of every network namespace with a process in it, at one moment. */
 export interface SynSentSnapshot {
   /** CLOCK_MONOTONIC ns of the read (the probes' clock). */
@@ -115,12 +159,14 @@ export const scanNetns: NetnsScan = () => {
 
 /**
  * Reads the table of every namespace a process is in now, each through one
- * of its processes (a few are tried: one may exit meanwhile).
+ * of its processes (a few are tried: one may exit meanwhile), and of every
+ * named namespace no process is in, from inside it.
  * Done once, as tracing stops: a /proc scan and one read per namespace.
  */
-export function synSentSnapshot(atNs: number, read: SynSentReader = readSynSent, scan: NetnsScan = scanNetns): SynSentSnapshot {
+export function synSentSnapshot(atNs: number, read: SynSentReader = readSynSent, scan: NetnsScan = scanNetns, named: NamedNetnsReader = readNamedNetns): SynSentSnapshot {
   const tables = new Map<number, Map<string, number>>();
-  for (const [netns, pids] of scan()) {
+  const withProcesses = scan();
+  for (const [netns, pids] of withProcesses) {
     for (const pid of pids) {
       const t = read(pid, netns);
       if (t) {
@@ -129,6 +175,7 @@ export function synSentSnapshot(atNs: number, read: SynSentReader = readSynSent,
       }
     }
   }
+  for (const [netns, t] of named(new Set(withProcesses.keys()))) tables.set(netns, t);
   return { atNs, tables };
 }
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { StartEvent } from '../../agent/decode/events.js';
-import { readSynSent, scanNetns, synSentReader, synSentSnapshot, synSentTuples, tupleKey, unseenEnds, type SynSentReader, type SynSentSnapshot } from '../../agent/enrich/syn-sent.js';
+import { readNamedNetns, readSynSent, scanNetns, synSentReader, synSentSnapshot, synSentTuples, tupleKey, unseenEnds, type SynSentReader, type SynSentSnapshot } from '../../agent/enrich/syn-sent.js';
 import { isRoot, NOT_ROOT_REASON } from '../helpers/lab.js';
 import { startPending, withBlackholedLab } from '../helpers/pending.js';
 
@@ -100,11 +100,19 @@ describe('attempts that ended without their outcome seen', () => {
       return pid === 12 || pid === 30 ? new Map([[key, pid]]) : null;
     };
     const scan = () => new Map([[NS, [11, 12, 13]], [NS + 1, [20]], [NS + 2, [30]]]);
-    const s = synSentSnapshot(5e9, read, scan);
+    const skipped: number[][] = [];
+    // Named namespaces are read from inside only when no process is in them.
+    const named = (skip: ReadonlySet<number>) => {
+      skipped.push([...skip]);
+      return new Map([[NS + 3, new Map([[key, 99]])]]);
+    };
+    const s = synSentSnapshot(5e9, read, scan, named);
     expect(reads).toEqual([`11@${NS}`, `12@${NS}`, `20@${NS + 1}`, `30@${NS + 2}`]);
+    expect(skipped).toEqual([[NS, NS + 1, NS + 2]]);
     expect(s.atNs).toBe(5e9);
-    expect([...s.tables.keys()]).toEqual([NS, NS + 2]); // NS + 1 could not be read
+    expect([...s.tables.keys()]).toEqual([NS, NS + 2, NS + 3]); // NS + 1 could not be read
     expect(s.tables.get(NS)!.get(key)).toBe(12);
+    expect(s.tables.get(NS + 3)!.get(key)).toBe(99);
   });
 });
 
@@ -131,9 +139,29 @@ describe.skipIf(!isRoot)(`real SYN_SENT sockets${isRoot ? '' : ` (skipped: ${NOT
       const r = unseenEnds([...same, other], synSentSnapshot(Number(process.hrtime.bigint())));
       expect(r.count).toBe(3);
       expect([...r.ended]).toEqual([other]);
+
+      // The named namespace read from inside: the same 4, and not when a process is in it.
+      expect(readNamedNetns(new Set()).get(netns)?.get(tupleKey(4, t.service.v4, SILENT, 8080))).toBe(4);
+      expect(readNamedNetns(new Set([netns])).has(netns)).toBe(false);
     } finally {
       client.kill('SIGKILL');
       await client.catch(() => undefined);
     }
+  }, 60_000);
+
+  it('reads a named namespace no process is in from inside it: its client gone, its attempts had ended', async () => {
+    const t = lab.topology;
+    const { client, pending } = await startPending(t.namespaces.host, SILENT, 8080, 3, 5000);
+    const { pid, tid } = pending[0]!;
+    client.kill('SIGKILL'); // its sockets close with it: no SYN_SENT left
+    await client.catch(() => undefined);
+    const netns = hostNetns();
+    expect(scanNetns().has(netns)).toBe(false); // nothing runs in the lab's host namespace now
+    const attempts = Array.from({ length: 3 }, () => start({ pid, tid, netns, saddr: t.service.v4, daddr: SILENT, dport: 8080 }));
+    const snap = synSentSnapshot(Number(process.hrtime.bigint()));
+    expect(snap.tables.get(netns)?.size).toBe(0);
+    expect(unseenEnds(attempts, snap).count).toBe(3);
+    // Without the named namespace's table, no claim was possible.
+    expect(unseenEnds(attempts, synSentSnapshot(snap.atNs, readSynSent, scanNetns, () => new Map())).count).toBe(0);
   }, 60_000);
 });
