@@ -129,7 +129,7 @@ export function namedNetnsReader(dir = '/run/netns', limit = 32): NamedNetnsRead
 
 export const readNamedNetns = namedNetnsReader();
 
-/** The SYN_SENT sockets of every network namespace with a process in it, at one moment. */
+/** The SYN_SENT sockets of every network namespace with a process in it (and of named ones without), at one moment. */
 export interface SynSentSnapshot {
   /** CLOCK_MONOTONIC ns of the read (the probes' clock). */
   atNs: number;
