@@ -112,9 +112,12 @@ chroot_bpftrace() {
     mv "$root.tmp" "$root"
   fi
   mkdir -p "$tmp/$suite"
+  # Without TMPDIR: the tests point it at a directory of their own on the
+  # host, which the chroot does not have (bpftrace 0.27 writes a temporary
+  # file there and stopped at "unable to create").
   cat > "$tmp/$suite/$name" <<WRAP
 #!/bin/sh
-exec unshare --mount --propagation private sh -c 'for d in proc sys dev; do mount --rbind /\$d $root/\$d; done; $binds exec chroot $root /usr/bin/bpftrace "\$@"' bpftrace "\$@"
+exec unshare --mount --propagation private sh -c 'for d in proc sys dev; do mount --rbind /\$d $root/\$d; done; $binds exec env -u TMPDIR chroot $root /usr/bin/bpftrace "\$@"' bpftrace "\$@"
 WRAP
   chmod +x "$tmp/$suite/$name"
   echo "$tmp/$suite/$name"
