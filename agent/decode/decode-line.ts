@@ -114,14 +114,15 @@ export function decodeLine(line: string): ProbeEvent {
   const lost = LOST_EVENTS.exec(line);
   if (lost) return { kind: 'lost', count: Number(lost[1]) };
   if (ATTACHING.test(line)) return { kind: 'info', text: line };
-  if (line.startsWith('@pend[')) return decodePending(line);
-  // bpftrace dumps every map left at exit; @done's entries are printed by
-  // srctrace-drain, which empties the map after bpftrace has exited.
-  if (line.startsWith('@done[')) return { kind: 'info', text: '' };
-  // The 0.14 program has no END to clear its scratch maps (bpf/ready-0.14.bt).
-  if (LEGACY_DUMP.test(line)) return { kind: 'info', text: '' };
-  const counted = LINES.exec(line);
-  if (counted) return { kind: 'line-count', count: Number(counted[1]) };
+  if (line.charCodeAt(0) === 64 /* @: a map bpftrace printed */) {
+    if (line.startsWith('@pend[')) return decodePending(line);
+    const counted = LINES.exec(line);
+    if (counted) return { kind: 'line-count', count: Number(counted[1]) };
+    // bpftrace dumps every map left at exit; @done's entries are printed by
+    // srctrace-drain, which empties the map after bpftrace has exited, and
+    // the 0.14 program has no END to clear its scratch maps (bpf/ready-0.14.bt).
+    if (line.startsWith('@done[') || LEGACY_DUMP.test(line)) return { kind: 'info', text: '' };
+  }
 
   let tag = line.slice(0, line.indexOf(' ') >>> 0);
   if (!Object.hasOwn(LAYOUT, tag)) return malformed(line, `unknown line tag ${JSON.stringify(tag.slice(0, 20))}`);

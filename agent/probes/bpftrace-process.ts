@@ -6,6 +6,7 @@ import { execa, type ResultPromise } from 'execa';
 import { LOST_EVENTS, stderrNoise } from './bpftrace-text.js';
 import { LineSplitter } from './line-splitter.js';
 import { howExited, MapDrain, type MapDrainOptions } from './map-drain.js';
+import { versionAtLeast } from './preflight.js';
 import { batchPrefix } from './sched.js';
 
 export interface BpftraceProcessOptions {
@@ -28,8 +29,7 @@ export interface BpftraceProcessOptions {
  * where it was checked to exist; 0.14-0.16 print no such run-time warnings.
  */
 export function quietFlags(version: string): string[] {
-  const [major = 0, minor = 0] = version.split('.').map(Number);
-  return major > 0 || minor >= 17 ? ['--no-warnings'] : [];
+  return versionAtLeast(version, [0, 17]) ? ['--no-warnings'] : [];
 }
 
 /**

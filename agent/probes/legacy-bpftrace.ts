@@ -8,13 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KernelSupportError } from '../errors.js';
 import { downgradeBtf } from './btf-downgrade.js';
+import { versionAtLeast } from './preflight.js';
 
 /** bpftrace before this release gets the 0.14 program. */
 export const FULL_PROGRAMS_FROM: [number, number] = [0, 15];
 
 export function isLegacyBpftrace(version: string): boolean {
-  const [major = 0, minor = 0] = version.split('.').map(Number);
-  return major === FULL_PROGRAMS_FROM[0] && minor < FULL_PROGRAMS_FROM[1];
+  return !versionAtLeast(version, FULL_PROGRAMS_FROM);
 }
 
 export interface LegacyBtf {

@@ -18,6 +18,17 @@ export function bpftracePath(env: NodeJS.ProcessEnv = process.env): string {
   return env.SRCTRACE_BPFTRACE ?? 'bpftrace';
 }
 
+/** The version in what `bpftrace --version` printed ("bpftrace v0.17.0" -> "0.17.0"), or null. */
+export function parseBpftraceVersion(text: string): string | null {
+  return /v?(\d+\.\d+(?:\.\d+)?)/.exec(text)?.[1] ?? null;
+}
+
+/** Whether a parsed bpftrace version is at least major.minor. */
+export function versionAtLeast(version: string, [major, minor]: readonly [number, number]): boolean {
+  const [ma = 0, mi = 0] = version.split('.').map(Number);
+  return ma > major || (ma === major && mi >= minor);
+}
+
 /** Finds bpftrace (bpftracePath) and checks its version. */
 export async function findBpftrace(env: NodeJS.ProcessEnv = process.env): Promise<{ path: string; version: string }> {
   const path = bpftracePath(env);
@@ -30,15 +41,14 @@ export async function findBpftrace(env: NodeJS.ProcessEnv = process.env): Promis
       { cause },
     );
   }
-  const m = /v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(stdout);
-  if (!m) throw new BpftraceMissingError(`could not read the bpftrace version from "${stdout.trim()}"`);
-  const [major, minor] = [Number(m[1]), Number(m[2])];
-  if (major < MIN_BPFTRACE[0] || (major === MIN_BPFTRACE[0] && minor < MIN_BPFTRACE[1])) {
+  const version = parseBpftraceVersion(stdout);
+  if (!version) throw new BpftraceMissingError(`could not read the bpftrace version from "${stdout.trim()}"`);
+  if (!versionAtLeast(version, MIN_BPFTRACE)) {
     throw new BpftraceTooOldError(
-      `bpftrace ${m[0].replace(/^v/, '')} is too old: srctrace needs ${MIN_BPFTRACE.join('.')} or newer (Ubuntu 22.04 ships 0.14, Debian 12 0.17, Ubuntu 24.04 0.20)`,
+      `bpftrace ${version} is too old: srctrace needs ${MIN_BPFTRACE.join('.')} or newer (Ubuntu 22.04 ships 0.14, Debian 12 0.17, Ubuntu 24.04 0.20)`,
     );
   }
-  return { path, version: m[0].replace(/^v/, '') };
+  return { path, version };
 }
 
 const TRACEFS_DIRS = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'];

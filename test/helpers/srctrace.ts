@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import { execa, execaSync, type ResultPromise } from 'execa';
 import type { SrcRecord } from '../../agent/model/record.js';
 import { isLegacyBpftrace } from '../../agent/probes/legacy-bpftrace.js';
-import { bpftracePath } from '../../agent/probes/preflight.js';
+import { bpftracePath, parseBpftraceVersion } from '../../agent/probes/preflight.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const CLI = [process.execPath, '--import', 'tsx', join(ROOT, 'agent', 'cli', 'main.ts')];
@@ -33,8 +33,8 @@ const TEST_BACKEND = process.env.SRCTRACE_TEST_BACKEND || null;
  */
 export const LEGACY_BPFTRACE = (() => {
   try {
-    const version = /v?(\d+\.\d+(?:\.\d+)?)/.exec(execaSync(bpftracePath(), ['--version'], { timeout: 30_000 }).stdout)?.[1];
-    return version !== undefined && isLegacyBpftrace(version);
+    const version = parseBpftraceVersion(execaSync(bpftracePath(), ['--version'], { timeout: 30_000 }).stdout);
+    return version !== null && isLegacyBpftrace(version);
   } catch {
     return false;
   }
