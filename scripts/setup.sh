@@ -3,7 +3,7 @@
 # Idempotent: packages already present and an up-to-date build are skipped.
 #   scripts/setup.sh          runtime: bpftrace, iproute2, util-linux, gcc and
 #                             libc6-dev (to build the drain helper), node deps, build
-#   scripts/setup.sh --test   also what the test suite needs (chromium)
+#   scripts/setup.sh --test   also what the test suite needs (chromium; bpftool where packaged)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +23,16 @@ if [ "${#missing[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# bpftool (tests only: test/e2e/pend-watch.test.ts writes a map entry with
+# it) is not packaged on every Debian/Ubuntu release: where apt has none, that
+# test says it is skipped and why.
+if [ "${1:-}" = "--test" ] && ! command -v bpftool >/dev/null && [ "$(id -u)" -eq 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq --no-install-recommends bpftool >/dev/null 2>&1 \
+    || { apt-get update -qq && apt-get install -y -qq --no-install-recommends bpftool >/dev/null 2>&1; } \
+    || echo "setup: no bpftool package here; test/e2e/pend-watch.test.ts will be skipped" >&2
 fi
 
 if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then

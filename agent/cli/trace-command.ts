@@ -1,7 +1,7 @@
 // `srctrace [trace]` and `srctrace ui`: preflight, then run the pipeline until
 // Ctrl-C, SIGTERM, --duration or a probe failure; bpftrace is stopped on every path.
 import { Tracer, type TraceSummary } from '../pipeline/tracer.js';
-import { programFor } from '../pipeline/program.js';
+import { pendDumpSeconds, programFor } from '../pipeline/program.js';
 import { chooseBackend } from '../probes/backend.js';
 import { quietFlags } from '../probes/bpftrace-process.js';
 import { requireDrainHelper, usesMapDrain } from '../probes/map-drain.js';
@@ -22,6 +22,7 @@ export interface Extra {
 
 export async function runTraceCommand(args: TraceArgs, version: string, extra?: (backend: string) => Promise<Extra>): Promise<number> {
   requireRoot();
+  pendDumpSeconds(); // a bad SRCTRACE_PEND_DUMP_S stops here, before anything starts
   const bpf = await findBpftrace();
   requireBtf();
   await ensureTracefs();

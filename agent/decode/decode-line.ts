@@ -32,6 +32,10 @@ const LAYOUT = {
   F16: ['dec', 'dec', 'hex', 'dec', 'dec', 'sdec', 'dec', 'dec', 'dec', 'dec', 'word', 'word', 'word', 'dec', 'word', 'word'],
   X: ['dec', 'dec', 'dec', 'dec', ...Array<Kind>(16).fill('word')],
   READY: ['dec'],
+  // Markers around the periodic @pend dump (bpf/pend-dump.bt) and before END's.
+  D: ['dec'],
+  E: ['dec'],
+  Z: ['dec'],
 } satisfies Record<string, Kind[]>;
 
 const WHOLE = Object.fromEntries(
@@ -138,6 +142,10 @@ export function decodeLine(line: string): ProbeEvent {
   switch (tag) {
     case 'READY':
       return { kind: 'ready', ts: Number(f[0]) };
+    case 'D':
+    case 'E':
+    case 'Z':
+      return { kind: 'pend-dump', edge: tag === 'D' ? 'begin' : tag === 'E' ? 'end' : 'exit', ts: Number(f[0]) };
     case 'O5':
       return { kind: 'outcome', ts: Number(f[0]), sk: f[1]!, newState: Number(f[2]), sport: Number(f[3]), skErr: Number(f[4]), route: NO_ROUTE };
     case 'O':

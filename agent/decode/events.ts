@@ -89,10 +89,16 @@ export interface JoinedEvent { kind: 'joined'; start: StartEvent; outcome: Outco
 export interface LineCountEvent { kind: 'line-count'; count: number }
 
 export interface ReadyEvent { kind: 'ready'; ts: number }
+/**
+ * A marker around bpftrace's periodic dump of @pend (bpf/pend-dump.bt): D
+ * before it, E after it; Z from END, before its own dump at exit. ts: the
+ * probe's CLOCK_MONOTONIC ns.
+ */
+export interface PendDumpEvent { kind: 'pend-dump'; edge: 'begin' | 'end' | 'exit'; ts: number }
 export interface LostEvent { kind: 'lost'; count: number }
 /** bpftrace's own chatter ("Attaching 5 probes...") and blank lines. */
 export interface InfoEvent { kind: 'info'; text: string }
 export interface MalformedEvent { kind: 'malformed'; line: string; reason: string }
 
 export type ProbeEvent =
-  | StartEvent | OutcomeEvent | JoinedEvent | LineCountEvent | ConnectErrorEvent | ExecEvent | ReadyEvent | LostEvent | InfoEvent | MalformedEvent;
+  | StartEvent | OutcomeEvent | JoinedEvent | LineCountEvent | ConnectErrorEvent | ExecEvent | ReadyEvent | PendDumpEvent | LostEvent | InfoEvent | MalformedEvent;

@@ -4,23 +4,45 @@
 // (bpf/srctrace-tracepoint-0.14.bt says why).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { UsageError } from '../errors.js';
 import type { Backend } from '../model/record.js';
 import { repoRoot } from '../probes/backend.js';
 
 export interface ProgramOptions {
   root?: string;
+  /** Seconds between dumps of @pend (bpf/pend-dump.bt), default 10. */
+  pendDumpSeconds?: number;
   /** The bpftrace is older than 0.15 (legacy-bpftrace.ts): only the tracepoint set exists for it. */
   legacy?: boolean;
 }
 
 export function programFiles(backend: Backend, legacy = false): string[] {
-  if (!legacy) return [`srctrace-${backend}.bt`, 'outcome-common.bt', 'process-exec.bt'];
+  // pend-dump.bt: only the sets that keep pending connects in the kernel (@pend).
+  if (!legacy) return [`srctrace-${backend}.bt`, 'outcome-common.bt', 'process-exec.bt', ...(backend === 'kprobe' ? [] : ['pend-dump.bt'])];
   if (backend !== 'tracepoint') throw new Error(`bpftrace 0.14 runs only the tracepoint set, not ${backend}`);
   // READY last: it fires only once everything above it is attached.
   return ['srctrace-tracepoint-0.14.bt', 'process-exec.bt', 'ready-0.14.bt'];
 }
 
-export function programFor(backend: Backend, { root = repoRoot(), legacy = false }: ProgramOptions = {}): string {
-  const read = (name: string) => readFileSync(join(root, 'bpf', name), 'utf8');
+export function programFor(backend: Backend, { root = repoRoot(), legacy = false, pendDumpSeconds = PEND_DUMP_SECONDS }: ProgramOptions = {}): string {
+  const read = (name: string) => {
+    const text = readFileSync(join(root, 'bpf', name), 'utf8');
+    return name === 'pend-dump.bt' ? text.replace(/^interval:s:\d+$/m, `interval:s:${pendDumpSeconds}`) : text;
+  };
   return programFiles(backend, legacy).map(read).join('\n');
+}
+
+export const PEND_DUMP_SECONDS = 10;
+
+/**
+ * SRCTRACE_PEND_DUMP_S: seconds between dumps of @pend (how soon an outcome
+ * the probes missed is found; the tests shorten it). Default 10.
+ */
+export function pendDumpSeconds(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.SRCTRACE_PEND_DUMP_S;
+  if (raw === undefined || raw === '') return PEND_DUMP_SECONDS;
+  if (!/^\d{1,4}$/.test(raw) || Number(raw) < 1 || Number(raw) > 3600) {
+    throw new UsageError(`SRCTRACE_PEND_DUMP_S must be a whole number of seconds from 1 to 3600, not ${JSON.stringify(raw)}`);
+  }
+  return Number(raw);
 }

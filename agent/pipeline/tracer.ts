@@ -3,13 +3,14 @@ import { createWriteStream } from 'node:fs';
 // correlate -> record -> filter -> sinks. Stages never call each other
 // sideways; this module is the only place they meet.
 import { Correlator, type Attempt } from '../correlate/correlator.js';
+import { PendWatch } from '../correlate/pend-watch.js';
 import { toRecord, wallClock, type RecordContext } from '../correlate/to-record.js';
 import { decodeLine, redactExecLine } from '../decode/decode-line.js';
 import { decodeFrame, FRAME_BYTES, frameToLine } from '../decode/joined-frame.js';
 import { NetnsNames } from '../enrich/netns-names.js';
 import { ProcInfo } from '../enrich/proc-info.js';
-import { synSentSnapshot, unseenEnds } from '../enrich/syn-sent.js';
-import type { JoinedEvent, MalformedEvent } from '../decode/events.js';
+import { synSentSnapshot, unseenEnds, type SynSentSnapshot } from '../enrich/syn-sent.js';
+import type { JoinedEvent, MalformedEvent, StartEvent } from '../decode/events.js';
 import type { ProbeError } from '../errors.js';
 import type { Backend, SrcRecord } from '../model/record.js';
 import { drainHelperPath, usesMapDrain } from '../probes/map-drain.js';
@@ -18,7 +19,7 @@ import { Supervisor } from '../probes/supervisor.js';
 import type { Sink } from '../sinks/sink.js';
 import { makeFilter, type RecordFilter } from './filter.js';
 import { LineAudit } from './line-audit.js';
-import { programFor } from './program.js';
+import { pendDumpSeconds, programFor } from './program.js';
 
 export interface TraceOptions {
   backend: Backend;
@@ -38,6 +39,8 @@ export interface TraceOptions {
   supervisor?: { maxRestarts?: number; baseDelayMs?: number };
   /** Reads the kernel's count of skipped probe runs for a bpftrace pid (tests inject one). */
   recursionMisses?: (pid: number) => number | null;
+  /** Reads which SYN_SENT sockets every namespace has (syn-sent.ts; tests inject one). */
+  synSentSnapshot?: (atNs: number) => SynSentSnapshot;
 }
 
 export interface TraceSummary {
@@ -61,6 +64,8 @@ const mono = () => Number(process.hrtime.bigint());
 
 /** The error text of a record whose socket had ended without the probes reporting how. */
 export const UNSEEN_NOTE = 'its socket had ended before tracing stopped, but no outcome was seen (lost in the kernel)';
+/** The same, found while tracing (pend-watch.ts). */
+export const PEND_LOST_NOTE = 'its socket had left SYN_SENT while traced, but no outcome was seen (lost in the kernel)';
 
 export class Tracer {
   private readonly correlator = new Correlator();
@@ -86,12 +91,20 @@ export class Tracer {
   private misses = { pid: 0, reported: 0 };
   private ticks = 0;
   private readonly readMisses: (pid: number) => number | null;
+  private readonly synSent: (atNs: number) => SynSentSnapshot;
+  /** Starts the kernel still holds (bpf/pend-dump.bt), watched for outcomes the probes missed. */
+  private readonly pendWatch: PendWatch;
   readonly summary: TraceSummary = { connections: 0, lostKernel: 0, lostAgent: 0, skippedRuns: 0, malformedLines: 0, pendingAtExit: 0, restarts: 0, error: null };
 
   constructor(private readonly opts: TraceOptions) {
     this.keep = makeFilter(opts.filter);
     this.readMisses = opts.recursionMisses ?? recursionMisses;
-    const program = opts.program ?? programFor(opts.backend, { legacy: opts.legacy });
+    this.synSent = opts.synSentSnapshot ?? synSentSnapshot;
+    this.pendWatch = new PendWatch((starts) => {
+      const snap = this.synSent(mono());
+      return { atNs: snap.atNs, ended: unseenEnds(starts, snap).ended };
+    });
+    const program = opts.program ?? programFor(opts.backend, { legacy: opts.legacy, pendDumpSeconds: pendDumpSeconds() });
     this.supervisor = new Supervisor({
       bpftrace: opts.bpftrace,
       args: opts.bpftraceArgs,
@@ -129,7 +142,7 @@ export class Tracer {
     this.ticker = null;
     this.checkMisses(); // while bpftrace still holds its programs
     // While the probes still watch: an attempt that ends after this read is no loss.
-    const connecting = synSentSnapshot(mono());
+    const connecting = this.synSent(mono());
     await this.supervisor.stop();
     this.countUnread(this.audit.final());
     const { attempts, stillPending } = this.correlator.drain();
@@ -160,6 +173,12 @@ export class Tracer {
     const now = mono();
     switch (ev.kind) {
       case 'start':
+        // A periodic dump of @pend is watched, not joined (END's is: those starts await an outcome).
+        if (line.charCodeAt(0) === 64 /* @pend[ */ && this.pendWatch.collecting) {
+          this.pendWatch.add(ev);
+          break;
+        }
+        if (this.pendWatch.isReported(ev)) break; // recorded already, as lost
         this.proc.cmdline(ev.pid, ev.startNs); // read /proc now, while the process surely exists
         this.emitAttempts(this.correlator.onStart(ev, now));
         break;
@@ -190,10 +209,24 @@ export class Tracer {
       case 'ready':
         // Each bpftrace run starts its @lines count from zero; judge what the last run printed.
         this.countUnread(this.audit.final());
+        this.pendWatch.reset();
+        break;
+      case 'pend-dump':
+        if (ev.edge === 'begin') this.pendWatch.begin(ev.ts);
+        else if (ev.edge === 'exit') this.pendWatch.exit();
+        else this.onPendLost(this.pendWatch.end(), now);
         break;
       case 'info':
         break;
     }
+  }
+
+  /** Starts the kernel held after their socket had left SYN_SENT: recorded now, attribution kept, and counted. */
+  private onPendLost(lost: StartEvent[], now: number): void {
+    if (lost.length === 0) return;
+    this.emitAttempts(lost.map((start) => ({ via: 'socket', start, end: null, outcome: 'error', errno: null, note: PEND_LOST_NOTE })));
+    this.summary.lostKernel += lost.length;
+    this.emit({ type: 'lost', ts: this.isoTime(now), count: lost.length, where: 'kernel', detail: `${lost.length} attempt(s) still awaited their outcome in the kernel after their socket had left SYN_SENT (the kernel's socket table said so): the probes did not report how they ended; recorded with outcome "error"` });
   }
 
   /** Connects the drain helper took out of @done: the same as C lines, in binary (public for replays). */
