@@ -22,6 +22,12 @@
 //
 // What is judged lost is recorded once: later dumps, a P line or END's dump
 // of the same start (socket and SYN time) are then skipped (isReported).
+//
+// The last dump also outlives bpftrace: if it dies, its @pend dies with it,
+// and the starts it held would vanish without a record. The starts of the
+// last dump whose outcome has not been read since (completed, outcomeOn) are
+// handed back at the restart (reset), for the agent to keep waiting for their
+// outcome, which the new bpftrace prints as an O line (its @pend lacks them).
 import type { StartEvent } from '../decode/events.js';
 
 /**
@@ -108,11 +114,33 @@ export class PendWatch {
     return true;
   }
 
-  /** A new bpftrace run: its @pend starts empty. */
-  reset(): void {
+  /** Whether any start of the last dump still awaits its outcome (cheap: checked per connect). */
+  get tracking(): boolean {
+    return this.tracked.size !== 0;
+  }
+
+  /** The start (socket, SYN time) got its outcome, or left @pend (P line). */
+  completed(sk: string, ts: number): void {
+    if (this.tracked.get(sk)?.start.ts === ts) this.tracked.delete(sk);
+  }
+
+  /** An outcome (O line) on socket `sk` at `ts` ends the start it had then. */
+  outcomeOn(sk: string, ts: number): void {
+    const t = this.tracked.get(sk);
+    if (t && t.start.ts <= ts) this.tracked.delete(sk);
+  }
+
+  /**
+   * A new bpftrace run: its @pend starts empty. Returns the starts of the
+   * last dump that were still awaiting their outcome: the run before held
+   * them, and they would otherwise be lost with it.
+   */
+  reset(): StartEvent[] {
+    const carried = [...this.tracked.values()].map((t) => t.start);
     this.dump = null;
     this.tracked = new Map();
     this.reported.clear();
     this.exiting = false;
+    return carried;
   }
 }

@@ -90,6 +90,8 @@ export class Tracer {
   /** Skipped probe runs already reported, for the bpftrace process counted (a restarted one starts from zero). */
   private misses = { pid: 0, reported: 0 };
   private ticks = 0;
+  /** Starts carried over at the last bpftrace restart, for its gap record. */
+  private carried = 0;
   private readonly readMisses: (pid: number) => number | null;
   private readonly synSent: (atNs: number) => SynSentSnapshot;
   /** Starts the kernel still holds (bpf/pend-dump.bt), watched for outcomes the probes missed. */
@@ -119,7 +121,8 @@ export class Tracer {
         this.summary.restarts++;
         this.emit({
           type: 'lost', ts: this.isoTime(gapEndNs), count: 0, where: 'restart',
-          detail: `not tracing from ${this.isoTime(gapStartNs)} to ${this.isoTime(gapEndNs)} (${Math.round((gapEndNs - gapStartNs) / 1e6)} ms) while bpftrace restarted; connections in that gap are missing`,
+          detail: `not tracing from ${this.isoTime(gapStartNs)} to ${this.isoTime(gapEndNs)} (${Math.round((gapEndNs - gapStartNs) / 1e6)} ms) while bpftrace restarted; connections in that gap are missing` +
+            (this.carried ? `; ${this.carried} attempt(s) begun before it, pending then, still wait for their outcome (it is lost if it came inside the gap)` : ''),
         });
       },
     });
@@ -179,10 +182,12 @@ export class Tracer {
           break;
         }
         if (this.pendWatch.isReported(ev)) break; // recorded already, as lost
+        if (line.charCodeAt(0) === 80 /* P */) this.pendWatch.completed(ev.sk, ev.ts); // left @pend
         this.proc.cmdline(ev.pid, ev.startNs); // read /proc now, while the process surely exists
         this.emitAttempts(this.correlator.onStart(ev, now));
         break;
       case 'outcome':
+        this.pendWatch.outcomeOn(ev.sk, ev.ts);
         this.emitAttempts(this.correlator.onOutcome(ev, now));
         break;
       case 'joined':
@@ -209,7 +214,7 @@ export class Tracer {
       case 'ready':
         // Each bpftrace run starts its @lines count from zero; judge what the last run printed.
         this.countUnread(this.audit.final());
-        this.pendWatch.reset();
+        this.carryOver(this.pendWatch.reset(), now);
         break;
       case 'pend-dump':
         if (ev.edge === 'begin') this.pendWatch.begin(ev.ts);
@@ -241,8 +246,19 @@ export class Tracer {
     }
   }
 
+  /**
+   * Starts the bpftrace before this one held when it died (pend-watch.ts):
+   * they wait for their outcome here now, as S-line starts do; the new
+   * bpftrace prints it as an O line.
+   */
+  private carryOver(starts: StartEvent[], now: number): void {
+    this.carried = starts.length;
+    for (const start of starts) this.emitAttempts(this.correlator.onStart(start, now));
+  }
+
   /** A connect joined in the kernel (C line or drained frame). */
   private onJoined(ev: JoinedEvent, now: number): void {
+    if (this.pendWatch.tracking) this.pendWatch.completed(ev.start.sk, ev.start.ts);
     this.proc.cmdline(ev.start.pid, ev.start.startNs); // read /proc now, in case the attempt is held
     this.emitAttempts(this.correlator.onJoined(ev.start, ev.outcome, now));
   }

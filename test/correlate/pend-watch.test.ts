@@ -100,6 +100,24 @@ describe('PendWatch', () => {
     expect(asked).toEqual([]);
   });
 
+  it('hands back, at a restart, the starts of the last dump whose outcome was not read since', () => {
+    const { check } = ended(() => 0, () => false);
+    const w = new PendWatch(check);
+    const thirdDumpEnd = lines.findIndex((l) => l === `E ${ends[2]}`) + 1;
+    run(w, thirdDumpEnd); // dumps 1-3: all three pending
+    const [p80, p81, p82] = [80, 81, 82].map((port) => lines.map(decodeLine).find((e): e is StartEvent => e.kind === 'start' && e.dport === port)!);
+    expect(w.tracking).toBe(true);
+    w.completed(p80!.sk, p80!.ts); // its outcome came (C line or drained frame)
+    w.completed(p81!.sk, p81!.ts - 1); // another start on that socket: not this one
+    w.outcomeOn(p82!.sk, p82!.ts - 1); // an outcome from before this start: not its own
+    expect(w.reset().map((s) => s.dport).sort()).toEqual([81, 82]);
+    expect(w.tracking).toBe(false);
+    expect(w.reset()).toEqual([]); // handed back once
+    run(w, thirdDumpEnd);
+    w.outcomeOn(p82!.sk, p82!.ts + 5); // its O line
+    expect(w.reset().map((s) => s.dport).sort()).toEqual([80, 81]);
+  });
+
   it('drops an unfinished dump at END, and starts over for a new bpftrace run', () => {
     const { check } = ended((call) => ends[call]! + 1);
     const w = new PendWatch(check);

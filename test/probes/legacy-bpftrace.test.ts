@@ -1,14 +1,15 @@
 // bpftrace 0.14's own program and its rewritten BTF (legacy-bpftrace.ts).
 // The program itself runs on the real 0.14 in the compat run
 // (scripts/bpftrace-compat.sh, Ubuntu 22.04).
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KernelSupportError } from '../../agent/errors.js';
 import { programFiles, programFor } from '../../agent/pipeline/program.js';
 import { downgradeBtf } from '../../agent/probes/btf-downgrade.js';
-import { isLegacyBpftrace, legacyBtf } from '../../agent/probes/legacy-bpftrace.js';
+import { isLegacyBpftrace, legacyBtf, removeStaleBtf } from '../../agent/probes/legacy-bpftrace.js';
 
 const VMLINUX = '/sys/kernel/btf/vmlinux';
 const ourDirs = () => readdirSync(tmpdir()).filter((d) => d.startsWith('srctrace-btf-')).sort();
@@ -64,5 +65,28 @@ describe('legacyBtf on BTF it cannot rewrite', () => {
     expect(() => legacyBtf({}, junk)).toThrow(KernelSupportError);
     expect(() => legacyBtf({}, junk)).toThrow(/rewriting it for that bpftrace failed \(not little-endian BTF .*\): use bpftrace 0.15 or newer, or set BPFTRACE_BTF/);
     expect(ourDirs()).toEqual(before);
+  });
+});
+
+describe('copies left by a run killed with SIGKILL', () => {
+  it('are removed by the next run: those of gone pids only', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'srctrace-test-'));
+    // A pid that has exited (a child reaped here), and this process's own.
+    const { pid: gone } = await new Promise<{ pid: number }>((resolve) => {
+      const c = spawn('true');
+      c.once('exit', () => resolve({ pid: c.pid! }));
+    });
+    for (const name of [`srctrace-btf-${gone}-AbC123`, `srctrace-btf-${process.pid}-XyZ789`, 'srctrace-btf-notapid', 'other-dir']) {
+      mkdirSync(join(tmp, name));
+      writeFileSync(join(tmp, name, 'vmlinux'), 'x');
+    }
+    removeStaleBtf(tmp);
+    expect(readdirSync(tmp).sort()).toEqual([`srctrace-btf-${process.pid}-XyZ789`, 'other-dir', 'srctrace-btf-notapid'].sort());
+    // legacyBtf sweeps first, then names its own copy after this pid.
+    mkdirSync(join(tmp, `srctrace-btf-${gone}-Again1`));
+    const junk = join(tmp, 'junk');
+    writeFileSync(junk, Buffer.alloc(64, 0x41));
+    expect(() => legacyBtf({}, junk, tmp)).toThrow(KernelSupportError);
+    expect(readdirSync(tmp).filter((d) => d.includes(String(gone)))).toEqual([]);
   });
 });
