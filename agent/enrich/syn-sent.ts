@@ -92,8 +92,8 @@ export function synSentReader(proc = '/proc'): SynSentReader {
 
 export const readSynSent = synSentReader();
 
-/** SYN_SENT tuples of named namespaces (by inode) not in `skip`. */
-export type NamedNetnsReader = (skip: ReadonlySet<number>) => Map<number, Map<string, number>>;
+/** SYN_SENT tuples of named namespaces (by inode) not in `skip` (and in `only`, when given). */
+export type NamedNetnsReader = (skip: ReadonlySet<number>, only?: ReadonlySet<number>) => Map<number, Map<string, number>>;
 
 /**
  * Reads /proc/net/tcp{,6} from inside each namespace named in `dir`, up to
@@ -101,7 +101,7 @@ export type NamedNetnsReader = (skip: ReadonlySet<number>) => Map<number, Map<st
  * namespaces and no process in them is not kept waiting).
  */
 export function namedNetnsReader(dir = '/run/netns', limit = 32): NamedNetnsReader {
-  return (skip) => {
+  return (skip, only) => {
     const out = new Map<number, Map<string, number>>();
     let names: string[];
     try {
@@ -114,7 +114,7 @@ export function namedNetnsReader(dir = '/run/netns', limit = 32): NamedNetnsRead
       const path = `${dir}/${name}`;
       try {
         const ino = statSync(path).ino;
-        if (skip.has(ino) || out.has(ino)) continue;
+        if (skip.has(ino) || out.has(ino) || (only && !only.has(ino))) continue;
         // cat exits 1 when tcp6 is missing (no IPv6) but has printed tcp.
         const r = spawnSync('nsenter', [`--net=${path}`, 'cat', '/proc/net/tcp', '/proc/net/tcp6'], { encoding: 'latin1', timeout: 5000 });
         if (r.error || (r.status !== 0 && r.status !== 1) || !r.stdout.includes('local_address')) continue;
@@ -160,13 +160,17 @@ export const scanNetns: NetnsScan = () => {
 /**
  * Reads the table of every namespace a process is in now, each through one
  * of its processes (a few are tried: one may exit meanwhile), and of every
- * named namespace no process is in, from inside it.
- * Done once, as tracing stops: a /proc scan and one read per namespace.
+ * named namespace no process is in, from inside it; with `only`, of those
+ * namespaces alone.
+ * Done as tracing stops (every namespace: a /proc scan and one read per
+ * namespace), and while it runs for the namespaces of long-pending
+ * attempts (pend-watch.ts), every 10 s at most.
  */
-export function synSentSnapshot(atNs: number, read: SynSentReader = readSynSent, scan: NetnsScan = scanNetns, named: NamedNetnsReader = readNamedNetns): SynSentSnapshot {
+export function synSentSnapshot(atNs: number, read: SynSentReader = readSynSent, scan: NetnsScan = scanNetns, named: NamedNetnsReader = readNamedNetns, only?: ReadonlySet<number>): SynSentSnapshot {
   const tables = new Map<number, Map<string, number>>();
   const withProcesses = scan();
   for (const [netns, pids] of withProcesses) {
+    if (only && !only.has(netns)) continue;
     for (const pid of pids) {
       const t = read(pid, netns);
       if (t) {
@@ -175,7 +179,7 @@ export function synSentSnapshot(atNs: number, read: SynSentReader = readSynSent,
       }
     }
   }
-  for (const [netns, t] of named(new Set(withProcesses.keys()))) tables.set(netns, t);
+  for (const [netns, t] of named(new Set(withProcesses.keys()), only)) tables.set(netns, t);
   return { atNs, tables };
 }
 

@@ -39,8 +39,8 @@ export interface TraceOptions {
   supervisor?: { maxRestarts?: number; baseDelayMs?: number };
   /** Reads the kernel's count of skipped probe runs for a bpftrace pid (tests inject one). */
   recursionMisses?: (pid: number) => number | null;
-  /** Reads which SYN_SENT sockets every namespace has (syn-sent.ts; tests inject one). */
-  synSentSnapshot?: (atNs: number) => SynSentSnapshot;
+  /** Reads which SYN_SENT sockets every namespace (or those in `only`) has (syn-sent.ts; tests inject one). */
+  synSentSnapshot?: (atNs: number, only?: ReadonlySet<number>) => SynSentSnapshot;
 }
 
 export interface TraceSummary {
@@ -93,7 +93,7 @@ export class Tracer {
   /** Starts carried over at the last bpftrace restart, for its gap record. */
   private carried = 0;
   private readonly readMisses: (pid: number) => number | null;
-  private readonly synSent: (atNs: number) => SynSentSnapshot;
+  private readonly synSent: (atNs: number, only?: ReadonlySet<number>) => SynSentSnapshot;
   /** Starts the kernel still holds (bpf/pend-dump.bt), watched for outcomes the probes missed. */
   private readonly pendWatch: PendWatch;
   readonly summary: TraceSummary = { connections: 0, lostKernel: 0, lostAgent: 0, skippedRuns: 0, malformedLines: 0, pendingAtExit: 0, restarts: 0, error: null };
@@ -101,9 +101,10 @@ export class Tracer {
   constructor(private readonly opts: TraceOptions) {
     this.keep = makeFilter(opts.filter);
     this.readMisses = opts.recursionMisses ?? recursionMisses;
-    this.synSent = opts.synSentSnapshot ?? synSentSnapshot;
+    this.synSent = opts.synSentSnapshot ?? ((atNs, only) => synSentSnapshot(atNs, undefined, undefined, undefined, only));
     this.pendWatch = new PendWatch((starts) => {
-      const snap = this.synSent(mono());
+      // Only the namespaces these attempts are in: a host may have hundreds, with large tables.
+      const snap = this.synSent(mono(), new Set(starts.map((s) => s.netns)));
       return { atNs: snap.atNs, ended: unseenEnds(starts, snap).ended };
     });
     const program = opts.program ?? programFor(opts.backend, { legacy: opts.legacy, pendDumpSeconds: pendDumpSeconds() });

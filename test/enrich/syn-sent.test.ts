@@ -114,6 +114,24 @@ describe('attempts that ended without their outcome seen', () => {
     expect(s.tables.get(NS)!.get(key)).toBe(12);
     expect(s.tables.get(NS + 3)!.get(key)).toBe(99);
   });
+
+  it('with `only`, reads just those namespaces (the watch while tracing asks for its attempts\' alone)', () => {
+    const reads: string[] = [];
+    const read: SynSentReader = (pid, netns) => {
+      reads.push(`${pid}@${netns}`);
+      return new Map([[key, pid]]);
+    };
+    const scan = () => new Map([[NS, [11]], [NS + 1, [20]], [NS + 2, [30]]]);
+    const asked: { skip: number[]; only: number[] | null }[] = [];
+    const named = (skip: ReadonlySet<number>, only?: ReadonlySet<number>) => {
+      asked.push({ skip: [...skip], only: only ? [...only] : null });
+      return new Map<number, Map<string, number>>();
+    };
+    const s = synSentSnapshot(5e9, read, scan, named, new Set([NS + 2, NS + 3]));
+    expect(reads).toEqual([`30@${NS + 2}`]);
+    expect([...s.tables.keys()]).toEqual([NS + 2]);
+    expect(asked).toEqual([{ skip: [NS, NS + 1, NS + 2], only: [NS + 2, NS + 3] }]);
+  });
 });
 
 const SILENT = '198.18.1.82'; // inside the lab's with-src route; rtr-a drops it
