@@ -40,7 +40,8 @@ BPFTRACE_PERF_RB_PAGES (per-CPU output buffer, default 1024),
 SRCTRACE_SCHED=normal (do not run at SCHED_BATCH / nice -5),
 SRCTRACE_RAW_LOG=FILE (keep every bpftrace line and drained connect, for bug
 reports), SRCTRACE_DRAIN_HELPER=PATH (another build of srctrace-drain, the
-helper that reads finished connects from the kernel).
+helper that reads finished connects from the kernel), SRCTRACE_PEND_DUMP_S=N
+(seconds between checks for outcomes the probes missed; default 10).
 
 Needs root, bpftrace >= 0.14 and a kernel with BTF (Linux 5.x distributions);
 bpftrace 0.14 (Ubuntu 22.04) runs only the tracepoint set, through a program

@@ -22,7 +22,7 @@ export interface Extra {
 
 export async function runTraceCommand(args: TraceArgs, version: string, extra?: (backend: string) => Promise<Extra>): Promise<number> {
   requireRoot();
-  pendDumpSeconds(); // a bad SRCTRACE_PEND_DUMP_S stops here, before anything starts
+  const dumpSeconds = pendDumpSeconds(); // a bad SRCTRACE_PEND_DUMP_S stops here, before anything starts
   const bpf = await findBpftrace();
   requireBtf();
   await ensureTracefs();
@@ -41,6 +41,7 @@ export async function runTraceCommand(args: TraceArgs, version: string, extra?: 
     const tracer = new Tracer({
       backend,
       legacy,
+      pendDumpSeconds: dumpSeconds,
       env: btf?.env,
       bpftrace: bpf.path,
       bpftraceArgs: quietFlags(bpf.version),

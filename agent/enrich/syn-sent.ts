@@ -166,7 +166,16 @@ export const scanNetns: NetnsScan = () => {
  * namespace), and while it runs for the namespaces of long-pending
  * attempts (pend-watch.ts), every 10 s at most.
  */
-export function synSentSnapshot(atNs: number, read: SynSentReader = readSynSent, scan: NetnsScan = scanNetns, named: NamedNetnsReader = readNamedNetns, only?: ReadonlySet<number>): SynSentSnapshot {
+export interface SnapshotOptions {
+  /** Read only these namespaces (by inode). */
+  only?: ReadonlySet<number>;
+  /** The readers (tests pass their own). */
+  read?: SynSentReader;
+  scan?: NetnsScan;
+  named?: NamedNetnsReader;
+}
+
+export function synSentSnapshot(atNs: number, { only, read = readSynSent, scan = scanNetns, named = readNamedNetns }: SnapshotOptions = {}): SynSentSnapshot {
   const tables = new Map<number, Map<string, number>>();
   const withProcesses = scan();
   for (const [netns, pids] of withProcesses) {

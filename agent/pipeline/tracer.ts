@@ -19,7 +19,7 @@ import { Supervisor } from '../probes/supervisor.js';
 import type { Sink } from '../sinks/sink.js';
 import { makeFilter, type RecordFilter } from './filter.js';
 import { LineAudit } from './line-audit.js';
-import { pendDumpSeconds, programFor } from './program.js';
+import { programFor } from './program.js';
 
 export interface TraceOptions {
   backend: Backend;
@@ -39,6 +39,8 @@ export interface TraceOptions {
   supervisor?: { maxRestarts?: number; baseDelayMs?: number };
   /** Reads the kernel's count of skipped probe runs for a bpftrace pid (tests inject one). */
   recursionMisses?: (pid: number) => number | null;
+  /** Seconds between dumps of @pend (bpf/pend-dump.bt; the CLI reads SRCTRACE_PEND_DUMP_S), default 10. */
+  pendDumpSeconds?: number;
   /** Reads which SYN_SENT sockets every namespace (or those in `only`) has (syn-sent.ts; tests inject one). */
   synSentSnapshot?: (atNs: number, only?: ReadonlySet<number>) => SynSentSnapshot;
 }
@@ -101,13 +103,13 @@ export class Tracer {
   constructor(private readonly opts: TraceOptions) {
     this.keep = makeFilter(opts.filter);
     this.readMisses = opts.recursionMisses ?? recursionMisses;
-    this.synSent = opts.synSentSnapshot ?? ((atNs, only) => synSentSnapshot(atNs, undefined, undefined, undefined, only));
+    this.synSent = opts.synSentSnapshot ?? ((atNs, only) => synSentSnapshot(atNs, { only }));
     this.pendWatch = new PendWatch((starts) => {
       // Only the namespaces these attempts are in: a host may have hundreds, with large tables.
       const snap = this.synSent(mono(), new Set(starts.map((s) => s.netns)));
       return { atNs: snap.atNs, ended: unseenEnds(starts, snap).ended };
     });
-    const program = opts.program ?? programFor(opts.backend, { legacy: opts.legacy, pendDumpSeconds: pendDumpSeconds() });
+    const program = opts.program ?? programFor(opts.backend, { legacy: opts.legacy, pendDumpSeconds: opts.pendDumpSeconds });
     this.supervisor = new Supervisor({
       bpftrace: opts.bpftrace,
       args: opts.bpftraceArgs,

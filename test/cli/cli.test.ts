@@ -58,6 +58,14 @@ describe('usage', () => {
     expect(r.stdout).toBe('');
   });
 
+  it.skipIf(!isRoot)('a bad SRCTRACE_PEND_DUMP_S exits 2 with a one-line error, before bpftrace starts', async () => {
+    for (const bad of ['0', '10s', '3601']) {
+      const r = await run(['--duration', '1'], { SRCTRACE_PEND_DUMP_S: bad, SRCTRACE_BPFTRACE: '/nonexistent/bpftrace' });
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr.trim()).toBe(`srctrace: SRCTRACE_PEND_DUMP_S must be a whole number of seconds from 1 to 3600, not "${bad}"`);
+    }
+  });
+
   it('--help and --version', async () => {
     const help = await run(['--help']);
     expect(help.exitCode).toBe(0);
@@ -66,6 +74,7 @@ describe('usage', () => {
     // Fits a terminal, and names the environment knobs.
     expect(help.stdout.split('\n').filter((l) => l.length > 80)).toEqual([]);
     expect(help.stdout).toMatch(/SRCTRACE_SCHED=normal/);
+    expect(help.stdout).toMatch(/SRCTRACE_PEND_DUMP_S=N/);
     const version = await run(['--version']);
     expect(version.stdout.trim()).toBe(`srctrace ${(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version}`);
   });

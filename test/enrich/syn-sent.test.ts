@@ -106,7 +106,7 @@ describe('attempts that ended without their outcome seen', () => {
       skipped.push([...skip]);
       return new Map([[NS + 3, new Map([[key, 99]])]]);
     };
-    const s = synSentSnapshot(5e9, read, scan, named);
+    const s = synSentSnapshot(5e9, { read, scan, named });
     expect(reads).toEqual([`11@${NS}`, `12@${NS}`, `20@${NS + 1}`, `30@${NS + 2}`]);
     expect(skipped).toEqual([[NS, NS + 1, NS + 2]]);
     expect(s.atNs).toBe(5e9);
@@ -127,7 +127,7 @@ describe('attempts that ended without their outcome seen', () => {
       asked.push({ skip: [...skip], only: only ? [...only] : null });
       return new Map<number, Map<string, number>>();
     };
-    const s = synSentSnapshot(5e9, read, scan, named, new Set([NS + 2, NS + 3]));
+    const s = synSentSnapshot(5e9, { read, scan, named, only: new Set([NS + 2, NS + 3]) });
     expect(reads).toEqual([`30@${NS + 2}`]);
     expect([...s.tables.keys()]).toEqual([NS + 2]);
     expect(asked).toEqual([{ skip: [NS, NS + 1, NS + 2], only: [NS + 2, NS + 3] }]);
@@ -180,6 +180,6 @@ describe.skipIf(!isRoot)(`real SYN_SENT sockets${isRoot ? '' : ` (skipped: ${NOT
     expect(snap.tables.get(netns)?.size).toBe(0);
     expect(unseenEnds(attempts, snap).count).toBe(3);
     // Without the named namespace's table, no claim was possible.
-    expect(unseenEnds(attempts, synSentSnapshot(snap.atNs, readSynSent, scanNetns, () => new Map())).count).toBe(0);
+    expect(unseenEnds(attempts, synSentSnapshot(snap.atNs, { named: () => new Map() })).count).toBe(0);
   }, 60_000);
 });
