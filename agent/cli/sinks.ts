@@ -7,6 +7,7 @@ import { ndjsonSink } from '../sinks/ndjson-sink.js';
 import type { Sink, TextOut } from '../sinks/sink.js';
 import { tableSink } from '../sinks/table-sink.js';
 import { timeOrdered } from '../sinks/time-ordered.js';
+import { DRAIN_INTERVAL_MS } from '../probes/map-drain.js';
 import type { Format } from './args.js';
 
 export function resolveFormat(format: Format | null, output: string | null, isTty: boolean): Format {
@@ -29,9 +30,11 @@ export async function openOutput(output: string | null): Promise<TextOut> {
 export function makeSink(format: Format, out: TextOut): Sink {
   switch (format) {
     case 'table':
-      // Read by a person, top to bottom: in start order, 200 ms behind.
-      // Exports keep the kernel's order and no delay (sort by ts if needed).
-      return timeOrdered(tableSink(out));
+      // Read by a person, top to bottom: in start order, held long enough
+      // that a drained connect (up to one drain interval late) still goes
+      // above a later failed connect() read at once. Exports keep the
+      // kernel's order and no delay (sort by ts if needed).
+      return timeOrdered(tableSink(out), DRAIN_INTERVAL_MS + 150);
     case 'csv':
       return csvSink(out, process.stderr);
     case 'ndjson':

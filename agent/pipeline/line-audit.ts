@@ -6,7 +6,7 @@
 // full @done map is lost without a word. The tracepoint program keeps its own
 // count (@lines, printed every second and at exit); comparing it with the
 // lines and frames read here turns any such gap into counted kernel loss.
-// Drained connects arrive within a drain interval (50 ms), well inside the lag.
+// Drained connects arrive within a drain interval (250 ms), well inside the lag.
 // Lines from other CPUs' buffers can trail a snapshot (bpftrace reads the count
 // when it gets to the print, not when the probes ran), so a snapshot is only
 // judged two snapshots (two seconds) later, and the last one once bpftrace has

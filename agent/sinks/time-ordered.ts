@@ -1,7 +1,7 @@
 // The live table reads top to bottom in time. Records reach the sinks in the
 // order the kernel hands them over, which is not time order: a connect() that
 // fails at once (no route) is read at once, while a drained connect arrives
-// with the next drain, up to 50 ms later, and the per-CPU buffers of bpftrace
+// with the next drain, up to a drain interval later, and the per-CPU buffers of bpftrace
 // interleave too. This stage holds each record briefly and passes on, sorted
 // by `ts`, those that have waited long enough; nothing is dropped, and close()
 // passes on everything still held. A connect that took longer than the hold

@@ -2,7 +2,8 @@
 // a real BPF map: a tiny program stores known connects in @done the way the
 // tracepoint program does, and the helper must hand each one over exactly
 // once, in both of its modes (batch syscalls, and key by key for kernels
-// before 5.6), including entries still in the map when bpftrace has exited.
+// before 5.6), including entries still in the map when bpftrace has exited,
+// and must drain often enough that a steady stream of them never fills it.
 import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -96,6 +97,35 @@ describe.skipIf(!isRoot)('srctrace-drain with a real BPF map', () => {
     expect(ots).toEqual([...ots].sort((a, b) => a - b));
     // The raw log's text form of a frame decodes to the same event.
     expect(decodeLine(frameToLine(frames[7]!))).toEqual(events[7]);
+  }, 120_000);
+
+  // At a rate that would fill a quarter of the map well before --interval-ms,
+  // the helper must drain sooner: with a fixed 5 s interval this 256-entry
+  // map would take 256 of the 3000 entries and refuse the rest.
+  it('drains sooner than its interval when entries come fast enough to fill the map', async () => {
+    const N = 3000;
+    const value = entry(0).value.map((v) => `(uint64)${v}`).join(', ');
+    let filled: () => void = () => {};
+    const allStored = new Promise<void>((r) => (filled = r));
+    let frames = 0;
+    const proc = new BpftraceProcess({
+      bpftrace: BPFTRACE,
+      env: { BPFTRACE_MAP_KEYS_MAX: '256', BPFTRACE_MAX_MAP_KEYS: '256' },
+      program: `BEGIN { @i = (uint64)0; @said = 0; printf("READY %llu\\n", nsecs); }
+interval:ms:1 {
+  if (@i < ${N}) { @done[(uint64)@i + 1, nsecs] = (${value}); @i = @i + 1; }
+  else if (@said == 0) { printf("FILLED\\n"); @said = 1; }
+}`,
+      onLine: (line) => {
+        if (line === 'FILLED') filled();
+      },
+      drain: { helper: HELPER, args: ['--interval-ms', '5000'], onFrames: (_buf, count) => (frames += count) },
+    });
+    await proc.ready;
+    await allStored;
+    const exit = await proc.stop();
+    expect(exit.stderr).not.toMatch(/srctrace-drain/);
+    expect(frames).toBe(N);
   }, 120_000);
 
   it('refuses a map whose layout differs from the program it was built for', async () => {
