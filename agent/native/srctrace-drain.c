@@ -325,8 +325,8 @@ int main(int argc, char **argv) {
   fputs("DRAINING\n", stdout);
   fflush(stdout);
 
-  /* A pipe of 1 MiB (the unprivileged maximum; best effort) takes a drain in
-     a few writes, so the map is not left waiting on sixteen 64 KiB ones. */
+  /* A pipe of 1 MiB (fs.pipe-max-size's default; best effort) takes a drain
+     in a few writes, so the map is not left waiting on sixteen 64 KiB ones. */
   fcntl(STDOUT_FILENO, F_SETPIPE_SZ, 1 << 20);
 
   struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
