@@ -163,6 +163,8 @@ static uint64_t vals[CHUNK][VAL_WORDS];
 static struct entry *sweep;
 static size_t sweep_len, sweep_cap;
 static int use_batch = 1;
+/* Set when a key-by-key drain stopped at CHUNK keys with more in the map. */
+static int more_left;
 
 static void put_frame(const struct entry *e) {
   if (out_len > sizeof out - sizeof *e) flush_out();
@@ -223,7 +225,10 @@ static void take_one_by_one(int fd) {
     if (sys_bpf(BPF_MAP_GET_NEXT_KEY, &a) != 0) break;
     memcpy(cur, keys[n], KEY_SIZE);
     have_cur = 1;
-    if (++n == CHUNK) break; /* the rest next time round */
+    if (++n == CHUNK) { /* the rest next time round, which comes at once */
+      more_left = 1;
+      break;
+    }
   }
   for (size_t i = 0; i < n; i++) {
     union bpf_attr a;
@@ -249,6 +254,7 @@ static int by_outcome_time(const void *a, const void *b) {
 /* Empties the map, writes what it held as frames in outcome-time order, and returns how many. */
 static size_t drain(int fd) {
   sweep_len = 0;
+  more_left = 0;
   if (use_batch) {
     int unsupported = take_batched(fd);
     if (unsupported) {
@@ -341,7 +347,8 @@ int main(int argc, char **argv) {
        start is measured before the map can fill. */
     double quarter_ms = taken > 0 ? (now - last) * (info.max_entries / 4.0) / (double)taken : interval_ms;
     wait_ms = least(least(quarter_ms, 2 * wait_ms), interval_ms);
-    if (wait_ms < MIN_INTERVAL_MS) wait_ms = MIN_INTERVAL_MS;
+    /* A key-by-key drain that left keys behind has not seen the rate: go on soon. */
+    if (wait_ms < MIN_INTERVAL_MS || more_left) wait_ms = MIN_INTERVAL_MS;
     last = now;
     int r = poll(&p, 1, (int)wait_ms);
     if (r > 0) {
