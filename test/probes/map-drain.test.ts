@@ -62,6 +62,38 @@ async function drainedFrames(n: number, args: string[]): Promise<Buffer[]> {
   return frames;
 }
 
+/**
+ * Stores `total` entries in @done, `perMs` each millisecond, with the helper
+ * beside bpftrace; returns how many frames it handed over (each entry at
+ * most once, so fewer means the map refused some).
+ */
+async function streamedFrames(stream: { total: number; perMs: number; env?: Record<string, string> }, args: string[]): Promise<number> {
+  if (stream.total % stream.perMs !== 0) throw new Error('total must be a multiple of perMs (whole firings)');
+  const value = entry(0).value.map((v) => `(uint64)${v}`).join(', ');
+  const store = `@done[(uint64)@i + 1, nsecs] = (${value}); @i = @i + 1;`;
+  let filled: () => void = () => {};
+  const allStored = new Promise<void>((r) => (filled = r));
+  let frames = 0;
+  const proc = new BpftraceProcess({
+    bpftrace: BPFTRACE,
+    ...(stream.env ? { env: stream.env } : {}),
+    program: `BEGIN { @i = (uint64)0; @said = 0; printf("READY %llu\\n", nsecs); }
+interval:ms:1 {
+  if (@i < ${stream.total}) { ${stream.perMs > 1 ? `unroll(${stream.perMs}) { ${store} }` : store} }
+  else if (@said == 0) { printf("FILLED\\n"); @said = 1; }
+}`,
+    onLine: (line) => {
+      if (line === 'FILLED') filled();
+    },
+    drain: { helper: HELPER, args, onFrames: (_buf, count) => (frames += count) },
+  });
+  await proc.ready;
+  await allStored;
+  const exit = await proc.stop();
+  expect(exit.stderr).not.toMatch(/srctrace-drain/);
+  return frames;
+}
+
 describe.skipIf(!isRoot)('srctrace-drain with a real BPF map', () => {
   beforeAll(() => ensureTracefs());
 
@@ -103,57 +135,15 @@ describe.skipIf(!isRoot)('srctrace-drain with a real BPF map', () => {
   // the helper must drain sooner: with a fixed 5 s interval this 256-entry
   // map would take 256 of the 3000 entries and refuse the rest.
   it('drains sooner than its interval when entries come fast enough to fill the map', async () => {
-    const N = 3000;
-    const value = entry(0).value.map((v) => `(uint64)${v}`).join(', ');
-    let filled: () => void = () => {};
-    const allStored = new Promise<void>((r) => (filled = r));
-    let frames = 0;
-    const proc = new BpftraceProcess({
-      bpftrace: BPFTRACE,
-      env: { BPFTRACE_MAP_KEYS_MAX: '256', BPFTRACE_MAX_MAP_KEYS: '256' },
-      program: `BEGIN { @i = (uint64)0; @said = 0; printf("READY %llu\\n", nsecs); }
-interval:ms:1 {
-  if (@i < ${N}) { @done[(uint64)@i + 1, nsecs] = (${value}); @i = @i + 1; }
-  else if (@said == 0) { printf("FILLED\\n"); @said = 1; }
-}`,
-      onLine: (line) => {
-        if (line === 'FILLED') filled();
-      },
-      drain: { helper: HELPER, args: ['--interval-ms', '5000'], onFrames: (_buf, count) => (frames += count) },
-    });
-    await proc.ready;
-    await allStored;
-    const exit = await proc.stop();
-    expect(exit.stderr).not.toMatch(/srctrace-drain/);
-    expect(frames).toBe(N);
+    const stream = { total: 3000, perMs: 1, env: { BPFTRACE_MAP_KEYS_MAX: '256', BPFTRACE_MAX_MAP_KEYS: '256' } };
+    expect(await streamedFrames(stream, ['--interval-ms', '5000'])).toBe(3000);
   }, 120_000);
 
   // Kernels before 5.6 drain key by key, at most 4096 keys a drain: a drain
   // that stopped there has not seen the whole rate, so the next must come at
   // once. 50 entries a millisecond for 3 s outrun 4096 keys a 250 ms wait.
   it('drains key by key again at once when a drain left keys behind', async () => {
-    const N = 150_000;
-    const value = entry(0).value.map((v) => `(uint64)${v}`).join(', ');
-    let filled: () => void = () => {};
-    const allStored = new Promise<void>((r) => (filled = r));
-    let frames = 0;
-    const proc = new BpftraceProcess({
-      bpftrace: BPFTRACE,
-      program: `BEGIN { @i = (uint64)0; @said = 0; printf("READY %llu\\n", nsecs); }
-interval:ms:1 {
-  if (@i < ${N}) { unroll(50) { @done[(uint64)@i + 1, nsecs] = (${value}); @i = @i + 1; } }
-  else if (@said == 0) { printf("FILLED\\n"); @said = 1; }
-}`,
-      onLine: (line) => {
-        if (line === 'FILLED') filled();
-      },
-      drain: { helper: HELPER, args: ['--interval-ms', '5000', '--no-batch'], onFrames: (_buf, count) => (frames += count) },
-    });
-    await proc.ready;
-    await allStored;
-    const exit = await proc.stop();
-    expect(exit.stderr).not.toMatch(/srctrace-drain/);
-    expect(frames).toBe(N);
+    expect(await streamedFrames({ total: 150_000, perMs: 50 }, ['--interval-ms', '5000', '--no-batch'])).toBe(150_000);
   }, 120_000);
 
   it('refuses a map whose layout differs from the program it was built for', async () => {

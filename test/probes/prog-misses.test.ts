@@ -7,7 +7,7 @@ import type { SrcRecord } from '../../agent/model/record.js';
 import { Tracer } from '../../agent/pipeline/tracer.js';
 import { bpftracePath } from '../../agent/probes/preflight.js';
 import { progCounters, recursionMisses } from '../../agent/probes/prog-misses.js';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const isRoot = process.getuid?.() === 0;
@@ -35,11 +35,20 @@ describe.skipIf(!isRoot)('the kernel\'s count of skipped probe runs', () => {
       expect(recursionMisses(process.pid)).toBeNull();
       expect(recursionMisses(2 ** 22 + 7)).toBeNull(); // no such pid
     } finally {
+      // This is bpftrace's own exit, not srctrace's (whose supervisor also
+      // ends with SIGKILL): once in CI (session 12) bpftrace 0.17 took more
+      // than 15 s to detach these two syscall tracepoints after SIGINT. What
+      // this test needs is that it is gone; where it was stuck is printed,
+      // read before the SIGKILL (afterwards there is nothing left to read).
       bt.kill('SIGINT');
-      const killer = setTimeout(() => bt.kill('SIGKILL'), 15_000);
+      const killer = setTimeout(() => {
+        console.warn(`bpftrace did not stop on SIGINT within 15 s; stuck at ${stuckAt(bt.pid!)}`);
+        bt.kill('SIGKILL');
+      }, 15_000);
       const r = await bt;
       clearTimeout(killer);
-      expect(r.signal, `bpftrace did not stop on SIGINT within 15 s: ${stuckAt(bt.pid!)}`).toBeUndefined();
+      expect(r.signal === undefined || r.signal === 'SIGKILL').toBe(true);
+      expect(existsSync(`/proc/${bt.pid!}`)).toBe(false);
     }
   }, 90_000);
 });
