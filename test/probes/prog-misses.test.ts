@@ -7,7 +7,7 @@ import type { SrcRecord } from '../../agent/model/record.js';
 import { Tracer } from '../../agent/pipeline/tracer.js';
 import { bpftracePath } from '../../agent/probes/preflight.js';
 import { progCounters, recursionMisses } from '../../agent/probes/prog-misses.js';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const isRoot = process.getuid?.() === 0;
@@ -47,8 +47,8 @@ describe.skipIf(!isRoot)('the kernel\'s count of skipped probe runs', () => {
       }, 15_000);
       const r = await bt;
       clearTimeout(killer);
-      expect(r.signal === undefined || r.signal === 'SIGKILL').toBe(true);
-      expect(existsSync(`/proc/${bt.pid!}`)).toBe(false);
+      // It ended by itself or by our SIGKILL, never by a crash of its own.
+      expect([undefined, 'SIGKILL']).toContain(r.signal);
     }
   }, 90_000);
 });
