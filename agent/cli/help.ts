@@ -41,7 +41,10 @@ SRCTRACE_SCHED=normal (do not run at SCHED_BATCH / nice -5),
 SRCTRACE_RAW_LOG=FILE (keep every bpftrace line and drained connect, for bug
 reports), SRCTRACE_DRAIN_HELPER=PATH (another build of srctrace-drain, the
 helper that reads finished connects from the kernel), SRCTRACE_PEND_DUMP_S=N
-(seconds between checks for outcomes the probes missed; default 10).
+(seconds between checks for outcomes the probes missed; default 10),
+SRCTRACE_OUTCOME_DEADLINE_S=N (seconds after its SYN before an attempt
+still without an outcome is checked against the kernel's socket table, and
+counted as lost if its socket is no longer connecting; default 180).
 
 Needs root, bpftrace >= 0.14 and a kernel with BTF (Linux 5.x distributions);
 bpftrace 0.14 (Ubuntu 22.04) runs only the tracepoint set, through a program

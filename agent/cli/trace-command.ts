@@ -1,6 +1,8 @@
 // `srctrace [trace]` and `srctrace ui`: preflight, then run the pipeline until
 // Ctrl-C, SIGTERM, --duration or a probe failure; bpftrace is stopped on every path.
 import { Tracer, type TraceSummary } from '../pipeline/tracer.js';
+import { OUTCOME_DEADLINE_S } from '../correlate/correlator.js';
+import { envSeconds } from '../pipeline/env-seconds.js';
 import { pendDumpSeconds, programFor } from '../pipeline/program.js';
 import { chooseBackend } from '../probes/backend.js';
 import { quietFlags } from '../probes/bpftrace-process.js';
@@ -22,7 +24,9 @@ export interface Extra {
 
 export async function runTraceCommand(args: TraceArgs, version: string, extra?: (backend: string) => Promise<Extra>): Promise<number> {
   requireRoot();
-  const dumpSeconds = pendDumpSeconds(); // a bad SRCTRACE_PEND_DUMP_S stops here, before anything starts
+  // A bad SRCTRACE_PEND_DUMP_S or SRCTRACE_OUTCOME_DEADLINE_S stops here, before anything starts.
+  const dumpSeconds = pendDumpSeconds();
+  const deadlineSeconds = envSeconds(process.env, 'SRCTRACE_OUTCOME_DEADLINE_S', OUTCOME_DEADLINE_S, 86_400);
   const bpf = await findBpftrace();
   requireBtf();
   await ensureTracefs();
@@ -42,6 +46,7 @@ export async function runTraceCommand(args: TraceArgs, version: string, extra?: 
       backend,
       legacy,
       pendDumpSeconds: dumpSeconds,
+      outcomeDeadlineSeconds: deadlineSeconds,
       env: btf?.env,
       bpftrace: bpf.path,
       bpftraceArgs: quietFlags(bpf.version),

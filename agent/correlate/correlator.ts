@@ -25,10 +25,25 @@ export interface CorrelatorOptions {
   /**
    * An attempt still without an outcome this long after its SYN (kernel time)
    * has lost its outcome event: the kernel gives up on a SYN after about 127 s
-   * (tcp_syn_retries 6). It is then recorded and counted as lost.
+   * (tcp_syn_retries 6). It is then recorded and counted as lost, unless
+   * `stillConnecting` says otherwise.
    */
   outcomeDeadlineNs?: number;
+  /**
+   * Asked about overdue attempts before they are called lost: those it
+   * returns are still connecting by the kernel's own socket table (a raised
+   * tcp_syn_retries or TCP_SYNCNT keeps a SYN going for many minutes), so they
+   * keep waiting and are asked about again OVERDUE_RECHECK_NS of kernel time
+   * later. Without it (replays) the deadline alone decides.
+   */
+  stillConnecting?: (overdue: readonly StartEvent[]) => ReadonlySet<StartEvent>;
 }
+
+/** Seconds after its SYN before an attempt without an outcome is checked for loss (see outcomeDeadlineNs). */
+export const OUTCOME_DEADLINE_S = 180;
+
+/** How much later (kernel time) an overdue attempt that was still connecting is asked about again. */
+export const OVERDUE_RECHECK_NS = 30e9;
 
 export interface CorrelatorStats {
   /** Outcomes with no start: the connect began before tracing did. */
@@ -100,11 +115,15 @@ export class Correlator {
   readonly stats: CorrelatorStats = { unmatchedOutcomes: 0, lostOutcomes: 0, evicted: 0, mergedErrors: 0 };
 
   private readonly outcomeDeadlineNs: number;
+  private readonly stillConnecting: CorrelatorOptions['stillConnecting'];
+  /** Overdue attempts the kernel still showed connecting: when (kernel time) to ask again. */
+  private readonly recheckAt = new WeakMap<StartEvent, number>();
 
   constructor(opts: CorrelatorOptions = {}) {
     this.holdNs = opts.holdNs ?? 250e6;
     this.maxPending = opts.maxPending ?? 1_000_000;
-    this.outcomeDeadlineNs = opts.outcomeDeadlineNs ?? 180e9;
+    this.outcomeDeadlineNs = opts.outcomeDeadlineNs ?? OUTCOME_DEADLINE_S * 1e9;
+    this.stillConnecting = opts.stillConnecting;
   }
 
   get pendingAttempts(): number {
@@ -341,17 +360,29 @@ export class Correlator {
     return undefined;
   }
 
-  /** Attempts whose outcome is long overdue: recorded (attribution kept) and counted as lost. */
+  /** Attempts whose outcome is long overdue and that the kernel no longer shows connecting: recorded (attribution kept) and counted as lost. */
   private expireOverdue(out: Attempt[]): void {
     const deadline = this.newestTs - this.outcomeDeadlineNs;
-    for (const [sk, list] of this.pending) {
-      while (list.length > 0 && list[0]!.ts < deadline) {
-        const start = list.shift()!;
-        this.pendingCount--;
-        this.stats.lostOutcomes++;
-        out.push({ via: 'socket', start, end: null, outcome: 'error', errno: null, note: `no outcome within ${Math.round(this.outcomeDeadlineNs / 1e9)} s of the SYN (event lost)` });
+    const overdue: StartEvent[] = [];
+    for (const list of this.pending.values()) {
+      for (const start of list) {
+        if (start.ts >= deadline) break; // sorted by time
+        if ((this.recheckAt.get(start) ?? 0) <= this.newestTs) overdue.push(start);
       }
-      if (list.length === 0) this.pending.delete(sk);
+    }
+    if (overdue.length === 0) return;
+    const connecting = this.stillConnecting?.(overdue);
+    for (const start of overdue) {
+      if (connecting?.has(start)) {
+        this.recheckAt.set(start, this.newestTs + OVERDUE_RECHECK_NS);
+        continue;
+      }
+      const list = this.pending.get(start.sk)!;
+      list.splice(list.indexOf(start), 1);
+      if (list.length === 0) this.pending.delete(start.sk);
+      this.pendingCount--;
+      this.stats.lostOutcomes++;
+      out.push({ via: 'socket', start, end: null, outcome: 'error', errno: null, note: `no outcome within ${Math.round(this.outcomeDeadlineNs / 1e9)} s of the SYN (event lost)` });
     }
   }
 

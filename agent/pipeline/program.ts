@@ -4,9 +4,9 @@
 // (bpf/srctrace-tracepoint-0.14.bt says why).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from '../errors.js';
 import type { Backend } from '../model/record.js';
 import { repoRoot } from '../probes/backend.js';
+import { envSeconds } from './env-seconds.js';
 
 export interface ProgramOptions {
   root?: string;
@@ -39,10 +39,5 @@ export const PEND_DUMP_SECONDS = 10;
  * the probes missed is found; the tests shorten it). Default 10.
  */
 export function pendDumpSeconds(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.SRCTRACE_PEND_DUMP_S;
-  if (raw === undefined || raw === '') return PEND_DUMP_SECONDS;
-  if (!/^\d{1,4}$/.test(raw) || Number(raw) < 1 || Number(raw) > 3600) {
-    throw new UsageError(`SRCTRACE_PEND_DUMP_S must be a whole number of seconds from 1 to 3600, not ${JSON.stringify(raw)}`);
-  }
-  return Number(raw);
+  return envSeconds(env, 'SRCTRACE_PEND_DUMP_S', PEND_DUMP_SECONDS, 3600);
 }

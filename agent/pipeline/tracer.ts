@@ -41,6 +41,8 @@ export interface TraceOptions {
   recursionMisses?: (pid: number) => number | null;
   /** Seconds between dumps of @pend (bpf/pend-dump.bt; the CLI reads SRCTRACE_PEND_DUMP_S), default 10. */
   pendDumpSeconds?: number;
+  /** Seconds after its SYN (kernel time) before an attempt the agent holds without an outcome is checked for loss (the CLI reads SRCTRACE_OUTCOME_DEADLINE_S), default 180. */
+  outcomeDeadlineSeconds?: number;
   /** Reads which SYN_SENT sockets every namespace (or those in `only`) has (syn-sent.ts; tests inject one). */
   synSentSnapshot?: (atNs: number, only?: ReadonlySet<number>) => SynSentSnapshot;
 }
@@ -70,7 +72,7 @@ export const UNSEEN_NOTE = 'its socket had ended before tracing stopped, but no 
 export const PEND_LOST_NOTE = 'its socket had left SYN_SENT while traced, but no outcome was seen (lost in the kernel)';
 
 export class Tracer {
-  private readonly correlator = new Correlator();
+  private readonly correlator: Correlator;
   private readonly audit = new LineAudit();
   private readonly proc = new ProcInfo();
   private readonly isoTime = wallClock();
@@ -104,6 +106,17 @@ export class Tracer {
     this.keep = makeFilter(opts.filter);
     this.readMisses = opts.recursionMisses ?? recursionMisses;
     this.synSent = opts.synSentSnapshot ?? ((atNs, only) => synSentSnapshot(atNs, { only }));
+    this.correlator = new Correlator({
+      outcomeDeadlineNs: opts.outcomeDeadlineSeconds === undefined ? undefined : opts.outcomeDeadlineSeconds * 1e9,
+      // An overdue start (S line, kprobe set, 0.14, carried over) is lost only
+      // if the kernel no longer has its socket in SYN_SENT; a namespace whose
+      // table cannot be read leaves the deadline to decide.
+      stillConnecting: (overdue) => {
+        const snap = this.synSent(mono(), new Set(overdue.map((s) => s.netns)));
+        const ended = unseenEnds(overdue, snap).ended;
+        return new Set(overdue.filter((s) => snap.tables.has(s.netns) && s.ts < snap.atNs && !ended.has(s)));
+      },
+    });
     this.pendWatch = new PendWatch((starts) => {
       // Only the namespaces these attempts are in: a host may have hundreds, with large tables.
       const snap = this.synSent(mono(), new Set(starts.map((s) => s.netns)));

@@ -58,11 +58,17 @@ describe('usage', () => {
     expect(r.stdout).toBe('');
   });
 
-  it.skipIf(!isRoot)('a bad SRCTRACE_PEND_DUMP_S exits 2 with a one-line error, before bpftrace starts', async () => {
-    for (const bad of ['0', '10s', '3601']) {
-      const r = await run(['--duration', '1'], { SRCTRACE_PEND_DUMP_S: bad, SRCTRACE_BPFTRACE: '/nonexistent/bpftrace' });
-      expect(r.exitCode).toBe(2);
-      expect(r.stderr.trim()).toBe(`srctrace: SRCTRACE_PEND_DUMP_S must be a whole number of seconds from 1 to 3600, not "${bad}"`);
+  it.skipIf(!isRoot)('a bad SRCTRACE_PEND_DUMP_S or SRCTRACE_OUTCOME_DEADLINE_S exits 2 with a one-line error, before bpftrace starts', async () => {
+    const knobs = [
+      ['SRCTRACE_PEND_DUMP_S', 3600, ['0', '10s', '3601']],
+      ['SRCTRACE_OUTCOME_DEADLINE_S', 86_400, ['0', '-5', '1.5', '86401']],
+    ] as const;
+    for (const [name, max, bads] of knobs) {
+      for (const bad of bads) {
+        const r = await run(['--duration', '1'], { [name]: bad, SRCTRACE_BPFTRACE: '/nonexistent/bpftrace' });
+        expect(r.exitCode).toBe(2);
+        expect(r.stderr.trim()).toBe(`srctrace: ${name} must be a whole number of seconds from 1 to ${max}, not "${bad}"`);
+      }
     }
   });
 
@@ -75,6 +81,7 @@ describe('usage', () => {
     expect(help.stdout.split('\n').filter((l) => l.length > 80)).toEqual([]);
     expect(help.stdout).toMatch(/SRCTRACE_SCHED=normal/);
     expect(help.stdout).toMatch(/SRCTRACE_PEND_DUMP_S=N/);
+    expect(help.stdout).toMatch(/SRCTRACE_OUTCOME_DEADLINE_S=N/);
     const version = await run(['--version']);
     expect(version.stdout.trim()).toBe(`srctrace ${(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version}`);
   });

@@ -198,6 +198,50 @@ describe('Correlator and outcomes that never arrive', () => {
     expect(c.stats.lostOutcomes).toBe(1);
     expect(c.pendingAttempts).toBe(2);
   });
+
+  it('keeps an overdue attempt the kernel still shows connecting, asks again 30 s (kernel time) later, and records it once it is not', () => {
+    const asked: string[][] = [];
+    let connecting = true;
+    const c = new Correlator({
+      holdNs: HOLD,
+      outcomeDeadlineNs: 180e9,
+      stillConnecting: (overdue) => {
+        asked.push(overdue.map((s) => s.sk));
+        return new Set(connecting ? overdue : []);
+      },
+    });
+    const out: Attempt[] = [];
+    const ticks = () => { for (let i = 0; i < 50; i++) out.push(...c.tick(i)); };
+    out.push(...c.onStart(start('slow', 1e9, { tid: 1 }), 0));
+    out.push(...c.onStart(start('young', 100e9, { tid: 2 }), 0));
+    out.push(...c.onStart(start('other', 182e9, { tid: 3 }), 0));
+    ticks();
+    expect(asked).toEqual([['slow']]); // only the overdue one
+    expect(out).toEqual([]);
+    out.push(...c.onStart(start('later', 211e9, { tid: 4 }), 0));
+    ticks();
+    expect(asked).toHaveLength(1); // not asked again before 30 s of kernel time
+    connecting = false;
+    out.push(...c.onStart(start('later2', 213e9, { tid: 5 }), 0));
+    ticks();
+    expect(asked).toEqual([['slow'], ['slow']]);
+    expect(out.map(view)).toEqual([{ via: 'socket', tid: 1, saddr: '192.0.2.1', daddr: '198.18.1.1', sport: null, outcome: 'error', errno: null }]);
+    expect(out[0]).toMatchObject({ note: 'no outcome within 180 s of the SYN (event lost)' });
+    expect(c.stats.lostOutcomes).toBe(1);
+    expect(c.pendingAttempts).toBe(4);
+  });
+
+  it('an attempt kept past its deadline still takes its outcome when it comes', () => {
+    const c = new Correlator({ holdNs: HOLD, outcomeDeadlineNs: 180e9, stillConnecting: (overdue) => new Set(overdue) });
+    const out: Attempt[] = [];
+    out.push(...c.onStart(start('slow', 1e9, { tid: 1 }), 0));
+    out.push(...c.onStart(start('other', 182e9, { tid: 3 }), 0));
+    for (let i = 0; i < 50; i++) out.push(...c.tick(i));
+    out.push(...c.onOutcome(outcome('slow', 190e9, 7, 5555, 110), 100));
+    out.push(...c.tick(100 + 10 * HOLD));
+    expect(out.map(view)).toEqual([{ via: 'socket', tid: 1, saddr: '192.0.2.1', daddr: '198.18.1.1', sport: 5555, outcome: 'timeout', errno: 110 }]);
+    expect(c.stats.lostOutcomes).toBe(0);
+  });
 });
 
 describe('Correlator: attempts joined in the kernel (C lines)', () => {

@@ -43,24 +43,27 @@ export async function pendingThenRefused(t: LabTopology, addr: string, n: number
 /**
  * Starts the connector in namespace `ns` with `n` non-blocking connects to
  * `addr`:`port` (held for `waitMs`); resolves once all are in SYN_SENT, with
- * the client (kill it when done) and its per-socket lines.
+ * the client (kill it when done), its per-socket lines, and the lines it
+ * prints once `waitMs` is over (each socket's final errno: -1 still pending).
  */
 export async function startPending(ns: string, addr: string, port: number, n: number, waitMs: number) {
   const bin = await buildConnector();
   const client = execa('ip', ['netns', 'exec', ns, bin, '-d', addr, '-p', String(port), '-P', String(n), '-w', String(waitMs)], { buffer: false, reject: false });
   const pending: ClientLine[] = [];
+  const finals: ClientLine[] = [];
   await new Promise<void>((resolve, reject) => {
     createInterface({ input: client.stdout! }).on('line', (l) => {
       const line = JSON.parse(l) as ClientLine;
       if (line.phase === 'all-pending') resolve();
       else if (line.phase === 'pending') pending.push(line);
+      else if (line.phase === 'final') finals.push(line);
     });
     void client.then((r) => reject(new Error(`connector ended early: ${String(r.stderr)}`)));
   }).catch((e: unknown) => {
     client.kill('SIGKILL');
     throw e;
   });
-  return { client, pending };
+  return { client, pending, finals };
 }
 
 /**
