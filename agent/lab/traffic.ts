@@ -136,8 +136,9 @@ function startListener(ns: string, port: number, addresses: string[]): Listener 
 async function runClient(ns: string, plan: LabDestination[], timeoutMs: number): Promise<ClientLine[]> {
   const steps = plan.map((d, id) => ({ id, family: d.family, daddr: d.daddr, dport: d.dport, bindAddr: d.bindAddr }));
   try {
-    const { stdout } = await execa('ip', ['netns', 'exec', ns, process.execPath, labScript('lab-client.mjs'), JSON.stringify(steps), String(timeoutMs)], {
-      stdin: 'ignore', timeout: timeoutMs * steps.length + 10_000,
+    // The plan goes in on stdin: its command line is what srctrace shows for these connects.
+    const { stdout } = await execa('ip', ['netns', 'exec', ns, process.execPath, labScript('lab-client.mjs'), String(timeoutMs)], {
+      input: JSON.stringify(steps), timeout: timeoutMs * steps.length + 10_000,
     });
     return stdout.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as ClientLine);
   } catch (error) {

@@ -1,15 +1,17 @@
 // Lab client: run inside the host namespace by `srctrace lab traffic`.
-//   node lab-client.mjs PLAN_JSON TIMEOUT_MS
-// PLAN_JSON is [{"id":0,"family":4,"daddr":"198.18.1.1","dport":8080,"bindAddr":null}, ...].
+//   node lab-client.mjs TIMEOUT_MS < PLAN_JSON
+// PLAN_JSON (on stdin, so the command line srctrace shows stays short) is
+// [{"id":0,"family":4,"daddr":"198.18.1.1","dport":8080,"bindAddr":null}, ...].
 // Connects to each in turn and prints what this process itself saw, one JSON line each:
 //   {"id":0,"pid":123,"saddr":"192.0.2.1","sport":40000,"outcome":"established","errno":null,"error":null}
 import net from 'node:net';
 import os from 'node:os';
 import process from 'node:process';
+import { readFileSync } from 'node:fs';
 import { setTimeout, clearTimeout } from 'node:timers';
 
-const plan = JSON.parse(process.argv[2] ?? '[]');
-const timeoutMs = Number(process.argv[3] ?? 3000);
+const plan = JSON.parse(readFileSync(0, 'utf8') || '[]');
+const timeoutMs = Number(process.argv[2] ?? 3000);
 
 function sockname(socket) {
   const a = socket.address();
