@@ -112,9 +112,13 @@ export class Tracer {
       // if the kernel no longer has its socket in SYN_SENT; a namespace whose
       // table cannot be read leaves the deadline to decide.
       stillConnecting: (overdue) => {
-        const snap = this.synSent(mono(), new Set(overdue.map((s) => s.netns)));
-        const ended = unseenEnds(overdue, snap).ended;
-        return new Set(overdue.filter((s) => snap.tables.has(s.netns) && s.ts < snap.atNs && !ended.has(s)));
+        try {
+          const snap = this.synSent(mono(), new Set(overdue.map((s) => s.netns)));
+          const ended = unseenEnds(overdue, snap).ended;
+          return new Set(overdue.filter((s) => snap.tables.has(s.netns) && s.ts < snap.atNs && !ended.has(s)));
+        } catch {
+          return new Set(); // /proc unreadable: the deadline decides, as before
+        }
       },
     });
     this.pendWatch = new PendWatch((starts) => {
