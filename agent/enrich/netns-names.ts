@@ -5,11 +5,33 @@
 // records' own clock: namespaces come and go (a lab, a CNI plugin), and the
 // kernel reuses a deleted namespace's inode number for a new one, so a name
 // is never trusted for longer than that. A storm from one namespace costs one
-// comparison per record. Namespaces without a name there (the host's own,
-// most container runtimes') get null.
-import { readdirSync, statSync } from 'node:fs';
+// comparison per record. Docker keeps its containers' namespaces out of
+// `ip netns`, under /run/docker/netns/SANDBOX (the id `docker inspect` gives
+// as NetworkSettings.SandboxKey): those are named "docker:SANDBOX". Docker's
+// own link to the host's namespace there ("default") is not a container's,
+// so the host's namespace stays unnamed. Namespaces without a name (the
+// host's own, other runtimes' that do not use /run/netns) get null.
+import { readdirSync, readlinkSync, statSync } from 'node:fs';
 
 const REREAD_NS = 2e9;
+
+/** A directory of namespace bind mounts, and what its names are prefixed with. */
+export interface NetnsDir { dir: string; prefix: string }
+
+export const NETNS_DIRS: readonly NetnsDir[] = [
+  { dir: '/run/netns', prefix: '' },
+  { dir: '/run/docker/netns', prefix: 'docker:' },
+];
+
+/** This process's own network namespace inode (the host's, for srctrace), or -1. */
+function ownNetns(): number {
+  try {
+    const m = /^net:\[(\d+)\]$/.exec(readlinkSync('/proc/self/ns/net'));
+    return m ? Number(m[1]) : -1;
+  } catch {
+    return -1; // no /proc: nothing to leave out
+  }
+}
 
 export class NetnsNames {
   /** By inode; null: looked for in the last read and not there. */
@@ -18,7 +40,15 @@ export class NetnsNames {
   private lastInode = -1;
   private lastName: string | null = null;
 
-  constructor(private readonly dir = '/run/netns') {}
+  private readonly dirs: readonly NetnsDir[];
+
+  /**
+   * `dirs` is one directory (names as they are) or several; `hostNetns` is
+   * the inode no prefixed directory may name (tests pass their own).
+   */
+  constructor(dirs: string | readonly NetnsDir[] = NETNS_DIRS, private readonly hostNetns = ownNetns()) {
+    this.dirs = typeof dirs === 'string' ? [{ dir: dirs, prefix: '' }] : dirs;
+  }
 
   /** The name of namespace `inode` for a record made at kernel time `nowNs`, or null. */
   name(inode: number, nowNs: number): string | null {
@@ -42,17 +72,22 @@ export class NetnsNames {
   private read(nowNs: number): void {
     this.readAtNs = nowNs;
     const names = new Map<number, string | null>();
-    let entries: string[] = [];
-    try {
-      entries = readdirSync(this.dir);
-    } catch {
-      // No named namespaces on this host.
-    }
-    for (const e of entries) {
+    for (const { dir, prefix } of this.dirs) {
+      let entries: string[];
       try {
-        names.set(statSync(`${this.dir}/${e}`).ino, e);
+        entries = readdirSync(dir);
       } catch {
-        // Deleted while we looked, or a file ip netns left unmounted.
+        continue; // no such namespaces on this host
+      }
+      for (const e of entries) {
+        try {
+          const ino = statSync(`${dir}/${e}`).ino;
+          // An earlier directory's name stands (ip netns names are the operator's own).
+          if (names.has(ino) || (prefix && ino === this.hostNetns)) continue;
+          names.set(ino, `${prefix}${e}`);
+        } catch {
+          // Deleted while we looked, or a file left unmounted.
+        }
       }
     }
     this.names = names;

@@ -33,7 +33,7 @@ export interface ConnectionRecord {
   cmdline: string | null;
   /** Network namespace inode number. */
   netns: number;
-  /** Its name under /run/netns (as `ip netns` lists it), else null (the host's own, most containers'). */
+  /** Its name under /run/netns (as `ip netns` lists it), or "docker:SANDBOX" (/run/docker/netns), else null (the host's own, unnamed ones). */
   netnsName: string | null;
   proto: 'tcp';
   family: 4 | 6;

@@ -2,11 +2,11 @@
 // the namespaces' bind mounts here (stat gives each its own inode, as it
 // gives a mounted namespace its namespace's); the lab end-to-end test checks
 // real namespaces.
-import { mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NetnsNames } from '../../agent/enrich/netns-names.js';
+import { NETNS_DIRS, NetnsNames } from '../../agent/enrich/netns-names.js';
 
 const S = 1e9;
 let dir = '';
@@ -18,6 +18,28 @@ function ns(name: string): number {
 }
 
 describe('network namespace names', () => {
+  it('names Docker\'s namespaces "docker:SANDBOX", never the host\'s own, and lets an ip netns name win', () => {
+    dir = mkdtempSync(join(tmpdir(), 'srctrace-netns-'));
+    const netnsDir = join(dir, 'netns');
+    const dockerDir = join(dir, 'docker');
+    mkdirSync(netnsDir);
+    mkdirSync(dockerDir);
+    const file = (d: string, name: string) => {
+      writeFileSync(join(d, name), '');
+      return statSync(join(d, name)).ino;
+    };
+    const named = file(netnsDir, 'srct-host');
+    const sandbox = file(dockerDir, '1f2e3d4c5b6a');
+    const hostLink = file(dockerDir, 'default');
+    linkSync(join(netnsDir, 'srct-host'), join(dockerDir, '0a0b0c0d0e0f')); // the same namespace, known to both
+    const names = new NetnsNames([{ dir: netnsDir, prefix: '' }, { dir: dockerDir, prefix: 'docker:' }], hostLink);
+    expect(names.name(sandbox, 100 * S)).toBe('docker:1f2e3d4c5b6a');
+    expect(names.name(hostLink, 100 * S)).toBeNull();
+    expect(names.name(named, 100 * S)).toBe('srct-host');
+    // The default directories: /run/netns, then Docker's.
+    expect(NETNS_DIRS).toEqual([{ dir: '/run/netns', prefix: '' }, { dir: '/run/docker/netns', prefix: 'docker:' }]);
+  });
+
   it('names a namespace by its inode, null for one without a name or without the directory', () => {
     dir = mkdtempSync(join(tmpdir(), 'srctrace-netns-'));
     const host = ns('srct-host');
