@@ -54,6 +54,7 @@ function record(i: number): ConnectionRecord {
     sourceReason: i % 9 === 0 ? 'bind' : 'route',
     dev: i % 2 === 0 ? 'eth0' : 'eth1',
     gateway: i % 4 === 0 ? 'fe80::1' : '192.168.1.1',
+    routeSrc: i % 3 === 0 ? null : i % 3 === 1,
     stateRaw: failed ? 7 : 1,
   };
 }

@@ -29,7 +29,8 @@ Options:
 
 Output: each connection is one record: process (pid, tid, ppid, uid, comm,
 cmdline, netns), source the kernel chose (saddr, sport, sourceReason), the
-route the socket used (dev, gateway), the destination, outcome (established |
+route the socket used (dev, gateway, and routeSrc: whether that route has a
+src attribute), the destination, outcome (established |
 refused | timeout | unreachable | error), errno and latencyMs. Lost events are
 reported in the stream ("type":"lost") and summed on stderr at exit.
 

@@ -1,6 +1,7 @@
 // A finished attempt -> the ConnectionRecord contract. Time conversion and the
 // process lookup are injected so the join stays testable without /proc.
 import { bytesToHex, commToString } from '../decode/comm.js';
+import type { RouteFacts } from '../enrich/route-src.js';
 import type { ConnectionRecord } from '../model/record.js';
 import type { Attempt } from './correlator.js';
 import { errnoName } from './errno.js';
@@ -11,6 +12,8 @@ export interface RecordContext {
   cmdline(pid: number, startNs: number): string | null;
   /** The name of network namespace `inode` at kernel time `nowNs`, or null. */
   netnsName(inode: number, nowNs: number): string | null;
+  /** Whether the route a route-sourced connection used has a src attribute (route-src.ts); absent: null. */
+  routeSrc?(facts: RouteFacts, nowNs: number): boolean | null;
 }
 
 /**
@@ -51,22 +54,29 @@ export function toRecord(a: Attempt, ctx: RecordContext): ConnectionRecord {
       type: 'connection', ts: ctx.isoTime(e.enterTs), pid: e.pid, tid: e.tid, ppid: e.ppid, uid: e.uid,
       comm: commToString(e.commBytes), commHex: bytesToHex(e.commBytes), cmdline: ctx.cmdline(e.pid, e.startNs),
       netns: e.netns, netnsName: ctx.netnsName(e.netns, e.ts), proto: 'tcp', family: e.family, saddr: null, sport: null, daddr: e.daddr, dport: e.dport,
-      outcome: a.outcome, errno: a.errno, error: errnoName(a.errno), latencyMs: null, sourceReason: null, dev: null, gateway: null, stateRaw: null,
+      outcome: a.outcome, errno: a.errno, error: errnoName(a.errno), latencyMs: null, sourceReason: null, dev: null, gateway: null, routeSrc: null, stateRaw: null,
     };
   }
   const s = a.start;
   const end = a.end;
   const sport = end && end.sport !== 0 ? end.sport : s.sport !== 0 ? s.sport : null;
+  const netnsName = ctx.netnsName(s.netns, end ? end.ts : s.ts); // first: the route lookup may enter the namespace by its name
+  const dev = end?.route.devBytes ? commToString(end.route.devBytes) : null;
+  const gateway = end?.route.gateway ?? null;
+  const routeSrc = !s.bound && dev !== null && s.saddr !== null && ctx.routeSrc
+    ? ctx.routeSrc({ netns: s.netns, pid: s.pid, family: s.family, uid: s.uid, saddr: s.saddr, daddr: s.daddr, dport: s.dport, dev, gateway }, end!.ts)
+    : null;
   return {
     type: 'connection', ts: ctx.isoTime(s.ts), pid: s.pid, tid: s.tid, ppid: s.ppid, uid: s.uid,
     comm: commToString(s.commBytes), commHex: bytesToHex(s.commBytes), cmdline: ctx.cmdline(s.pid, s.startNs),
-    netns: s.netns, netnsName: ctx.netnsName(s.netns, end ? end.ts : s.ts), proto: 'tcp', family: s.family, saddr: s.saddr, sport, daddr: s.daddr, dport: s.dport,
+    netns: s.netns, netnsName, proto: 'tcp', family: s.family, saddr: s.saddr, sport, daddr: s.daddr, dport: s.dport,
     outcome: a.outcome, errno: a.errno,
     error: a.errno !== null ? errnoName(a.errno) : a.note,
     latencyMs: end ? Math.round((end.ts - s.ts) / 1e3) / 1e3 : null,
     sourceReason: s.bound ? 'bind' : 'route',
-    dev: end?.route.devBytes ? commToString(end.route.devBytes) : null,
-    gateway: end?.route.gateway ?? null,
+    dev,
+    gateway,
+    routeSrc,
     stateRaw: end ? end.newState : null,
   };
 }

@@ -24,7 +24,7 @@ export const NETNS_DIRS: readonly NetnsDir[] = [
 ];
 
 /** This process's own network namespace inode (the host's, for srctrace), or -1. */
-function ownNetns(): number {
+export function ownNetnsInode(): number {
   try {
     const m = /^net:\[(\d+)\]$/.exec(readlinkSync('/proc/self/ns/net'));
     return m ? Number(m[1]) : -1;
@@ -36,6 +36,8 @@ function ownNetns(): number {
 export class NetnsNames {
   /** By inode; null: looked for in the last read and not there. */
   private names = new Map<number, string | null>();
+  /** The file each named namespace was found as, by inode (from the last read). */
+  private paths = new Map<number, string>();
   private readAtNs = Number.NEGATIVE_INFINITY;
   private lastInode = -1;
   private lastName: string | null = null;
@@ -46,7 +48,7 @@ export class NetnsNames {
    * `dirs` is one directory (names as they are) or several; `hostNetns` is
    * the inode no prefixed directory may name (tests pass their own).
    */
-  constructor(dirs: string | readonly NetnsDir[] = NETNS_DIRS, private readonly hostNetns = ownNetns()) {
+  constructor(dirs: string | readonly NetnsDir[] = NETNS_DIRS, private readonly hostNetns = ownNetnsInode()) {
     this.dirs = typeof dirs === 'string' ? [{ dir: dirs, prefix: '' }] : dirs;
   }
 
@@ -69,9 +71,15 @@ export class NetnsNames {
     return name;
   }
 
+  /** A file of namespace `inode` (its /run/netns or Docker entry) as of the last read, or null. */
+  path(inode: number): string | null {
+    return this.paths.get(inode) ?? null;
+  }
+
   private read(nowNs: number): void {
     this.readAtNs = nowNs;
     const names = new Map<number, string | null>();
+    const paths = new Map<number, string>();
     for (const { dir, prefix } of this.dirs) {
       let entries: string[];
       try {
@@ -85,11 +93,13 @@ export class NetnsNames {
           // An earlier directory's name stands (ip netns names are the operator's own).
           if (names.has(ino) || (prefix && ino === this.hostNetns)) continue;
           names.set(ino, `${prefix}${e}`);
+          paths.set(ino, `${dir}/${e}`);
         } catch {
           // Deleted while we looked, or a file left unmounted.
         }
       }
     }
     this.names = names;
+    this.paths = paths;
   }
 }

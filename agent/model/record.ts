@@ -9,7 +9,7 @@ export type Outcome = 'established' | 'refused' | 'timeout' | 'unreachable' | 'e
 export type SourceReason =
   /** the application called bind() on a specific address before connect() */
   | 'bind'
-  /** no explicit bind: the route lookup picked it (route `src`, else egress device address) */
+  /** no explicit bind: the route lookup picked it (route `src`, else egress device address: see routeSrc) */
   | 'route';
 
 /** Which probe set produced a record. */
@@ -54,6 +54,14 @@ export interface ConnectionRecord {
   dev: string | null;
   /** Next hop of that route, null when the destination is on-link (or no route was set up). */
   gateway: string | null;
+  /**
+   * With sourceReason "route": whether that route has a `src` attribute, which
+   * is saddr (true), or has none, so the kernel picked the address (false:
+   * IPv4 an address of dev, IPv6 by RFC 6724 selection). The route is looked
+   * up again as the record is made and believed only while it is still the
+   * socket's (same dev and gateway); null when not known, and without a route.
+   */
+  routeSrc: boolean | null;
   /** Raw TCP state the socket moved to when the attempt ended (1 ESTABLISHED, 7 CLOSE), null if none. */
   stateRaw: number | null;
 }
@@ -90,5 +98,5 @@ export function dispatchRecord<R>(record: SrcRecord, handlers: RecordHandlers<R>
 /** Column order for CSV and the table: the contract fields first; fields added later go last, so CSV columns keep their places. */
 export const CONNECTION_FIELDS = [
   'ts', 'pid', 'tid', 'ppid', 'uid', 'comm', 'cmdline', 'netns', 'proto', 'family',
-  'saddr', 'sport', 'daddr', 'dport', 'outcome', 'errno', 'error', 'latencyMs', 'sourceReason', 'dev', 'gateway', 'stateRaw', 'commHex', 'netnsName',
+  'saddr', 'sport', 'daddr', 'dport', 'outcome', 'errno', 'error', 'latencyMs', 'sourceReason', 'dev', 'gateway', 'stateRaw', 'commHex', 'netnsName', 'routeSrc',
 ] as const satisfies readonly (keyof ConnectionRecord)[];

@@ -9,6 +9,7 @@ import { decodeLine, redactExecLine } from '../decode/decode-line.js';
 import { decodeFrame, FRAME_BYTES, frameToLine } from '../decode/joined-frame.js';
 import { NetnsNames } from '../enrich/netns-names.js';
 import { ProcInfo } from '../enrich/proc-info.js';
+import { nsPathFinder, RouteSrc } from '../enrich/route-src.js';
 import { synSentSnapshot, unseenEnds, type SynSentSnapshot } from '../enrich/syn-sent.js';
 import type { JoinedEvent, MalformedEvent, StartEvent } from '../decode/events.js';
 import type { ProbeError } from '../errors.js';
@@ -82,7 +83,9 @@ export class Tracer {
     isoTime: this.isoTime,
     cmdline: (pid, start) => this.proc.cmdline(pid, start),
     netnsName: (inode, nowNs) => this.netns.name(inode, nowNs),
+    routeSrc: (facts, nowNs) => this.routeSrc.of(facts, nowNs),
   };
+  private readonly routeSrc = new RouteSrc(nsPathFinder((inode) => this.netns.path(inode)));
   private readonly keep: (r: SrcRecord) => boolean;
   private readonly supervisor: Supervisor;
   private ticker: NodeJS.Timeout | null = null;

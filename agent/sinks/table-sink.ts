@@ -6,6 +6,12 @@ import { describeNotice } from './notice.js';
 import { endStream, type Sink, type TextOut } from './sink.js';
 import { fit, safeText } from './terminal-text.js';
 
+/** Why this source, in a word or two: bind, route src, no route src (the kernel picked), route (not known which), or the error. */
+function whyCell(r: ConnectionRecord): string {
+  if (r.sourceReason === 'route' && r.routeSrc !== null) return r.routeSrc ? 'route src' : 'no route src';
+  return r.sourceReason ?? (r.error ?? '-');
+}
+
 const COLUMNS: [title: string, width: number, right: boolean, cell: (r: ConnectionRecord) => string][] = [
   ['TIME', 12, false, (r) => r.ts.slice(11, 23)],
   ['PID', 7, true, (r) => String(r.pid)],
@@ -16,7 +22,7 @@ const COLUMNS: [title: string, width: number, right: boolean, cell: (r: Connecti
   ['DESTINATION', 28, false, (r) => hostPort(r.daddr, r.dport)],
   ['OUTCOME', 11, false, (r) => r.outcome],
   ['MS', 8, true, (r) => (r.latencyMs === null ? '-' : r.latencyMs.toFixed(r.latencyMs < 10 ? 2 : 0))],
-  ['WHY', 12, false, (r) => r.sourceReason ?? (r.error ?? '-')],
+  ['WHY', 13, false, (r) => whyCell(r)],
   // The route the socket used: egress device, then the next hop when not on-link.
   ['ROUTE', 30, false, (r) => safeText(routeLabel(r) ?? '-')],
 ];

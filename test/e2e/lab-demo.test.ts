@@ -2,7 +2,8 @@
 // `srctrace lab traffic`. Every attempt the lab's client made must be one
 // record that agrees with what the client saw (source, port, outcome) and
 // says why that source: bind() for the bound kind, the route (and which
-// device and next hop) for the others, nothing for the unroutable one. The
+// device and next hop, and whether that route has a src) for the others,
+// nothing for the unroutable one. The
 // client's command line is what the table and the dashboard show, so it must
 // be short and say what ran, not carry the client's whole plan.
 import { describe, expect, it } from 'vitest';
@@ -32,8 +33,10 @@ describe.skipIf(!isRoot)(`srctrace watching \`srctrace lab traffic\`${isRoot ? '
     for (const a of attempts) {
       const rec = ours.find((r) => r.daddr === a.daddr && r.dport === a.dport && r.sport === a.sport && r.outcome === a.outcome);
       expect(rec, `a record for ${JSON.stringify(a)}`).toBeDefined();
-      const why = a.kind === 'unroutable' ? { sourceReason: null, dev: null, gateway: null }
-        : { sourceReason: a.kind === 'bound' ? 'bind' : 'route', ...labRoute(t, a.daddr) };
+      // The route's src: with-src and closed-port take the route with src, without-src the one without.
+      const routeSrc = a.kind === 'with-src' || a.kind === 'closed-port' ? true : a.kind === 'without-src' ? false : null;
+      const why = a.kind === 'unroutable' ? { sourceReason: null, dev: null, gateway: null, routeSrc: null }
+        : { sourceReason: a.kind === 'bound' ? 'bind' : 'route', ...labRoute(t, a.daddr), routeSrc };
       expect(rec).toMatchObject({ netns: hostNetns, netnsName: t.namespaces.host, family: a.family, saddr: a.saddr, errno: a.errno, ...why });
       expect(rec!.cmdline).toMatch(/^\S+ \S+\/lab-client\.mjs \d+$/);
     }

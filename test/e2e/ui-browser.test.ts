@@ -228,10 +228,11 @@ describe.skipIf(!isRoot)(`dashboard in Chromium against the real agent${isRoot ?
     // ...and every field equal to the record the same agent wrote to stdout.
     const rec = await cliRecord(a);
     expect(shown).toEqual(Object.fromEntries([['type', 'connection'], ...CONNECTION_FIELDS.map((f) => [f, show(rec[f])])]));
-    // ...and above them, why that source: no bind(), so the route the record names (via rtr-a).
+    // ...and above them, why that source: no bind(), and the route the record names (via rtr-a) has it as its src.
     expect(rec.gateway).not.toBeNull();
+    expect(rec.routeSrc).toBe(true);
     expect(await page.getByTestId('why').textContent())
-      .toContain(`No bind(): the kernel took ${a.dest.expectedSource} from the route to ${a.dest.daddr}, out ${rec.dev} via ${rec.gateway}.`);
+      .toContain(`No bind(): the route to ${a.dest.daddr}, out ${rec.dev} via ${rec.gateway}, has src ${a.dest.expectedSource}, and the kernel used it.`);
 
     // The selection survives a filter change: a screenshot with all of this run's connections in view.
     await page.getByTestId('filter-dst').fill('');

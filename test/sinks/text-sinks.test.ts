@@ -42,6 +42,15 @@ describe('terminal table', () => {
     expect(tableRow({ ...record, dev: 'e\x1b]0;x\x07', gateway: null })).toMatch(/ e\\x1b\]0;x\\x07$/);
     expect(tableRow({ ...record, dev: null, gateway: null })).toMatch(/ -$/);
   });
+
+  it('says why the source in a word or two: the route\'s src, no route src, bind, the error', () => {
+    const why = (over: Partial<typeof record>) => tableRow({ ...record, ...over }).slice(tableHeader().indexOf('WHY')).split(/\s{2,}/)[0];
+    expect(why({ routeSrc: true })).toBe('route src');
+    expect(why({ routeSrc: false })).toBe('no route src');
+    expect(why({ routeSrc: null })).toBe('route');
+    expect(why({ sourceReason: 'bind', routeSrc: null })).toBe('bind');
+    expect(why({ sourceReason: null, routeSrc: null, saddr: null, error: 'ENETUNREACH' })).toBe('ENETUNREACH');
+  });
 });
 
 describe('CSV', () => {
@@ -56,10 +65,10 @@ describe('CSV', () => {
 
   it('writes every contract column in header order', () => {
     const cells = toCsvRow(record);
-    expect(CSV_HEADER.split(',')).toHaveLength(24);
+    expect(CSV_HEADER.split(',')).toHaveLength(25);
     expect(cells).toBe(
       '2026-11-26T05:20:17.035Z,42,43,1,0,"\x1b[2J\nrm -rf\t""x""","\'=HYPERLINK(""http://evil"")",4026531833,tcp,6,' +
-      '2001:db8:53::1,40000,2001:db8:1::1,8080,refused,111,ECONNREFUSED,0.2,route,"up""a",2001:db8:a::1,7,1b5b324a0a726d202d7266092278 22,lab\thost',
+      '2001:db8:53::1,40000,2001:db8:1::1,8080,refused,111,ECONNREFUSED,0.2,route,"up""a",2001:db8:a::1,7,1b5b324a0a726d202d7266092278 22,lab\thost,true',
     );
   });
 });

@@ -31,6 +31,7 @@ describe('details rows', () => {
       { key: 'stateRaw', value: '1', extra: false },
       { key: 'commHex', value: '6375726c', extra: false },
       { key: 'netnsName', value: 'null', extra: false },
+      { key: 'routeSrc', value: 'null', extra: false },
       { key: 'cgroup', value: '/system.slice/x.service', extra: true },
       { key: 'marks', value: '[1,2]', extra: true },
     ]);

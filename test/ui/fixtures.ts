@@ -28,6 +28,7 @@ export function record(over: Partial<ConnectionRecord> & Record<string, unknown>
     sourceReason: 'route',
     dev: 'eth0',
     gateway: '10.0.0.1',
+    routeSrc: null,
     stateRaw: 1,
     ...over,
   } as ConnectionRecord;

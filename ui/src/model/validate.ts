@@ -46,6 +46,7 @@ const CONNECTION_CHECKS: Record<Exclude<keyof ConnectionRecord, 'type'>, (v: unk
   sourceReason: orNull(oneOf('bind', 'route')),
   dev: orNull(isStr),
   gateway: orNull(isStr),
+  routeSrc: orNull((v): v is boolean => typeof v === 'boolean'),
   stateRaw: orNull(isInt),
 };
 

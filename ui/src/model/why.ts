@@ -1,7 +1,8 @@
 // The details panel's answer to the question srctrace exists for: why did this
 // connection use this source address? One sentence from the record's own
-// fields (sourceReason, dev, gateway, errno); nothing is looked up, so the
-// answer is what the kernel did then, not what the routing table says now.
+// fields (sourceReason, dev, gateway, routeSrc, errno); nothing is looked up
+// here. routeSrc came from the agent's lookup of the route as the record was
+// made, believed only while it matched the socket's own route (route-src.ts).
 import { routeLabel } from '../../../agent/model/format.js';
 import type { ConnectionRecord } from '../../../agent/model/record.js';
 
@@ -40,11 +41,19 @@ export function whySource(r: ConnectionRecord): string {
     if (route === null) {
       return `No bind(): the kernel took ${r.saddr} from its route lookup for ${r.daddr} (the route itself was not recorded).`;
     }
+    if (r.routeSrc === true) {
+      return `No bind(): the route to ${r.daddr}, ${route}, has src ${r.saddr}, and the kernel used it. ` +
+        'To send from another address, change src on that route.';
+    }
     // IPv4 falls back to an address of the egress device; IPv6 to the
     // address its source selection (RFC 6724) prefers, usually one on it.
     const fallback = r.family === 6
       ? `the address IPv6 source selection prefers (usually one on ${r.dev})`
       : `an address of ${r.dev}`;
+    if (r.routeSrc === false) {
+      return `No bind(): the route to ${r.daddr}, ${route}, has no src attribute, so the kernel took ${fallback}: ${r.saddr}. ` +
+        'To send from another address (a service address on lo, say), set src on that route.';
+    }
     return `No bind(): the kernel took ${r.saddr} from the route to ${r.daddr}, ${route}. ` +
       `It is that route's src attribute or, when the route has none, ${fallback}; ` +
       `to send from another address, set src on that route.`;

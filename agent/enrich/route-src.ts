@@ -1,0 +1,132 @@
+// Whether the route a connection used has a `src` attribute: the difference
+// between "the route says to send from this address" and "the route says
+// nothing, so the kernel took an address of the egress device" (IPv4), or the
+// one RFC 6724 source selection preferred (IPv6), which is the question
+// srctrace's users ask most. The socket's cached route (`dev`, `gateway`)
+// does not hold it: the FIB entry does. So the route is looked up again in
+// the record's namespace as the record is made (`ip route get fibmatch`, the
+// kernel's own lookup, which prints the matching entry), and believed only if
+// it is still the route the socket used: same device, same next hop, and a
+// `src` that is the record's source if it has one. Anything else (the route
+// changed since, as when an uplink fails; the namespace is gone) answers null.
+//
+// A lookup costs a process (about 3 ms), so answers are kept per namespace,
+// destination, user and port for 2 s of record time, and at most
+// LOOKUPS_PER_SECOND lookups are made a second of record time: a connect
+// scan to thousands of destinations gets null for most, not a stalled agent.
+import { spawnSync } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
+import { ownNetnsInode } from './netns-names.js';
+
+const KEEP_NS = 2e9;
+const LOOKUPS_PER_SECOND = 20;
+const MAX_CACHED = 4096;
+
+/** The FIB entry `ip route get fibmatch` printed. */
+export interface FibEntry { dev: string; gateway: string | null; prefsrc: string | null }
+
+/** What to look up, and where: `nsPath` is a namespace file to enter, null for srctrace's own. */
+export interface RouteQuery { nsPath: string | null; family: 4 | 6; daddr: string; uid: number; dport: number }
+
+/** Runs the lookup; null when it could not be made or found no route. */
+export type FibLookup = (q: RouteQuery) => FibEntry | null;
+
+/** The real lookup: `ip -j route get fibmatch`, entering the namespace with nsenter when it is not ours. */
+export const ipFibmatch: FibLookup = (q) => {
+  const ip = ['ip', '-j', `-${q.family}`, 'route', 'get', 'fibmatch', q.daddr, 'uid', String(q.uid), 'ipproto', 'tcp', 'dport', String(q.dport)];
+  const [cmd, ...args] = q.nsPath === null ? ip : ['nsenter', `--net=${q.nsPath}`, ...ip];
+  const r = spawnSync(cmd!, args, { encoding: 'utf8', timeout: 2000 });
+  if (r.error || r.status !== 0) return null;
+  return parseFibmatch(r.stdout);
+};
+
+/** The first entry of `ip -j route get fibmatch` output, or null. */
+export function parseFibmatch(json: string): FibEntry | null {
+  try {
+    const [e] = JSON.parse(json) as { dev?: unknown; gateway?: unknown; prefsrc?: unknown }[];
+    if (!e || typeof e.dev !== 'string') return null;
+    return { dev: e.dev, gateway: typeof e.gateway === 'string' ? e.gateway : null, prefsrc: typeof e.prefsrc === 'string' ? e.prefsrc : null };
+  } catch {
+    return null;
+  }
+}
+
+/** The fields of a record the answer depends on. */
+export interface RouteFacts {
+  netns: number; pid: number; family: 4 | 6; uid: number;
+  saddr: string; daddr: string; dport: number; dev: string; gateway: string | null;
+}
+
+/** Where a namespace can be entered: a file of it, or null for srctrace's own. */
+export type NsPathOf = (netns: number, pid: number) => string | null | undefined;
+
+export class RouteSrc {
+  private cache = new Map<string, { atNs: number; entry: FibEntry | null }>();
+  private budget = LOOKUPS_PER_SECOND;
+  private budgetAtNs = Number.NEGATIVE_INFINITY;
+  private last: { netns: number; family: 4 | 6; daddr: string; uid: number; dport: number; atNs: number; entry: FibEntry | null } | null = null;
+
+  constructor(private readonly nsPath: NsPathOf, private readonly lookup: FibLookup = ipFibmatch) {}
+
+  /**
+   * For a record whose source came from its route: true when that route has
+   * a `src` and it is the record's source, false when it has none, null when
+   * not known. `nowNs` is the record's kernel time.
+   */
+  of(f: RouteFacts, nowNs: number): boolean | null {
+    if (f.family === 6 && /^fe80:/i.test(f.daddr)) return null; // link-local: the lookup needs the device
+    const e = this.entry(f, nowNs);
+    if (!e || e.dev !== f.dev || e.gateway !== f.gateway) return null; // not (any longer) the socket's route
+    if (e.prefsrc === null) return false;
+    return e.prefsrc === f.saddr ? true : null;
+  }
+
+  private entry(f: RouteFacts, nowNs: number): FibEntry | null {
+    // A storm repeats one destination record after record: answered without building a key.
+    const l = this.last;
+    if (l && l.netns === f.netns && l.daddr === f.daddr && l.dport === f.dport && l.uid === f.uid && l.family === f.family && Math.abs(nowNs - l.atNs) < KEEP_NS) return l.entry;
+    const key = `${f.netns} ${f.family} ${f.daddr} ${f.uid} ${f.dport}`;
+    let hit = this.cache.get(key);
+    if (!hit || Math.abs(nowNs - hit.atNs) >= KEEP_NS) {
+      const entry = this.fresh(f, nowNs);
+      if (entry === undefined) return null; // over budget, or no way in: asked again next time
+      hit = { atNs: nowNs, entry };
+      if (this.cache.size >= MAX_CACHED) this.cache = new Map();
+      this.cache.set(key, hit);
+    }
+    this.last = { netns: f.netns, family: f.family, daddr: f.daddr, uid: f.uid, dport: f.dport, atNs: hit.atNs, entry: hit.entry };
+    return hit.entry;
+  }
+
+  /** A lookup now, or undefined when none may be made. */
+  private fresh(f: RouteFacts, nowNs: number): FibEntry | null | undefined {
+    if (Math.abs(nowNs - this.budgetAtNs) >= 1e9) {
+      this.budget = LOOKUPS_PER_SECOND;
+      this.budgetAtNs = nowNs;
+    }
+    if (this.budget <= 0) return undefined;
+    const nsPath = this.nsPath(f.netns, f.pid);
+    if (nsPath === undefined) return undefined; // a namespace srctrace cannot enter (any more)
+    this.budget--;
+    return this.lookup({ nsPath, family: f.family, daddr: f.daddr, uid: f.uid, dport: f.dport });
+  }
+}
+
+/**
+ * Where to enter namespace `netns`: nowhere (null) when it is srctrace's own;
+ * else the connecting process's /proc/PID/ns/net while it is still in it;
+ * else a named file of it (`named`, from /run/netns or Docker's); else
+ * undefined.
+ */
+export function nsPathFinder(named: (netns: number) => string | null, own = ownNetnsInode(), proc = '/proc'): NsPathOf {
+  return (netns, pid) => {
+    if (netns === own) return null;
+    const path = `${proc}/${pid}/ns/net`;
+    try {
+      if (readlinkSync(path) === `net:[${netns}]`) return path;
+    } catch {
+      // exited
+    }
+    return named(netns) ?? undefined;
+  };
+}
