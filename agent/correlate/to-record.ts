@@ -12,7 +12,7 @@ export interface RecordContext {
   cmdline(pid: number, startNs: number): string | null;
   /** The name of network namespace `inode` at kernel time `nowNs`, or null. */
   netnsName(inode: number, nowNs: number): string | null;
-  /** Whether the route a route-sourced connection used has a src attribute (route-src.ts); absent: null. */
+  /** Whether the route a route-sourced connection used has a src attribute (route-src.ts); absent: null. `facts` is reused: keep none of it. */
   routeSrc?(facts: RouteFacts, nowNs: number): boolean | null;
 }
 
@@ -47,6 +47,9 @@ export function wallClock(
   };
 }
 
+/** Filled in for each record, not made anew: a storm makes tens of thousands a second (routeSrc keeps none of it). */
+const routeFacts: RouteFacts = { netns: 0, pid: 0, family: 4, uid: 0, saddr: '', daddr: '', dport: 0, dev: '', gateway: null };
+
 export function toRecord(a: Attempt, ctx: RecordContext): ConnectionRecord {
   if (a.via === 'syscall') {
     const e = a.error;
@@ -63,9 +66,12 @@ export function toRecord(a: Attempt, ctx: RecordContext): ConnectionRecord {
   const netnsName = ctx.netnsName(s.netns, end ? end.ts : s.ts); // first: the route lookup may enter the namespace by its name
   const dev = end?.route.devBytes ? commToString(end.route.devBytes) : null;
   const gateway = end?.route.gateway ?? null;
-  const routeSrc = !s.bound && dev !== null && s.saddr !== null && ctx.routeSrc
-    ? ctx.routeSrc({ netns: s.netns, pid: s.pid, family: s.family, uid: s.uid, saddr: s.saddr, daddr: s.daddr, dport: s.dport, dev, gateway }, end!.ts)
-    : null;
+  let routeSrc: boolean | null = null;
+  if (!s.bound && dev !== null && ctx.routeSrc) {
+    const f = routeFacts;
+    f.netns = s.netns; f.pid = s.pid; f.family = s.family; f.uid = s.uid; f.saddr = s.saddr; f.daddr = s.daddr; f.dport = s.dport; f.dev = dev; f.gateway = gateway;
+    routeSrc = ctx.routeSrc(f, end!.ts);
+  }
   return {
     type: 'connection', ts: ctx.isoTime(s.ts), pid: s.pid, tid: s.tid, ppid: s.ppid, uid: s.uid,
     comm: commToString(s.commBytes), commHex: bytesToHex(s.commBytes), cmdline: ctx.cmdline(s.pid, s.startNs),
