@@ -8,11 +8,11 @@
 // two of the agent's checks) wait 8 s for an answer; then their process is
 // killed, which closes them: each must be recorded once, closed before any
 // reply, and nothing counted as lost.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ConnectionRecord } from '../../agent/model/record.js';
+import { withTempDir } from '../helpers/temp-dir.js';
 import { isRoot, NOT_ROOT_REASON } from '../helpers/lab.js';
 import { startPending, withBlackholedLab } from '../helpers/pending.js';
 import { LEGACY_BPFTRACE, startSrctrace } from '../helpers/srctrace.js';
@@ -25,17 +25,11 @@ const SILENT = '198.18.1.83'; // inside the lab's with-src route; rtr-a drops it
 
 describe.skipIf(!isRoot)(`attempts held by the agent past the outcome deadline${isRoot ? '' : ` (skipped: ${NOT_ROOT_REASON})`}`, () => {
   const { lab, hostNetns } = withBlackholedLab(SILENT);
-  let dir = '';
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'srctrace-overdue-'));
-  });
-  afterAll(async () => {
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  const dir = withTempDir('srctrace-overdue-');
 
   it('are not called lost while their sockets are in SYN_SENT, and get their outcome when it comes', async () => {
     const t = lab.topology;
-    const raw = join(dir, 'raw.log');
+    const raw = join(dir(), 'raw.log');
     const trace = await startSrctrace(['--format', 'ndjson'], { BPFTRACE_MAP_KEYS_MAX: String(MAP), SRCTRACE_OUTCOME_DEADLINE_S: '2', SRCTRACE_RAW_LOG: raw });
     const runs: Awaited<ReturnType<typeof startPending>>[] = [];
     const clients = () => runs.map((r) => r.client);

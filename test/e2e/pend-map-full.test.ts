@@ -2,13 +2,13 @@
 // per connect). When that map is full, starts must fall back to S lines and
 // outcomes to O lines, joined by the agent, and still lose nothing. A tiny map
 // (BPFTRACE_MAP_KEYS_MAX=64) and 300 connects pending at once force it.
-import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { describe, expect, it, onTestFailed } from 'vitest';
 import type { ConnectionRecord } from '../../agent/model/record.js';
 import { pendingThenRefused, withBlackholedLab } from '../helpers/pending.js';
 import { labRoute } from '../helpers/lab-route.js';
+import { withTempDir } from '../helpers/temp-dir.js';
 import { isRoot, NOT_ROOT_REASON } from '../helpers/lab.js';
 import { LEGACY_BPFTRACE, startSrctrace } from '../helpers/srctrace.js';
 
@@ -18,17 +18,11 @@ const SILENT = '198.18.1.78'; // inside the lab's with-src route; rtr-a drops it
 
 describe.skipIf(!isRoot)(`kernel join map full${isRoot ? '' : ` (skipped: ${NOT_ROOT_REASON})`}`, () => {
   const { lab, hostNetns } = withBlackholedLab(SILENT);
-  let dir = '';
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'srctrace-mapfull-'));
-  });
-  afterAll(async () => {
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  const dir = withTempDir('srctrace-mapfull-');
 
   it(`${N} pending connects with room for ${MAP}: the overflow goes through S/O lines, every connect attributed`, async () => {
     const t = lab.topology;
-    const raw = join(dir, 'raw.log');
+    const raw = join(dir(), 'raw.log');
     const trace = await startSrctrace(['--format', 'ndjson'], { BPFTRACE_MAP_KEYS_MAX: String(MAP), SRCTRACE_RAW_LOG: raw });
     const lines = await pendingThenRefused(t, SILENT, N);
     const pending = lines.filter((l) => l.phase === 'pending');

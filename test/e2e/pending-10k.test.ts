@@ -2,13 +2,13 @@
 // with RST) must each keep their attribution: bpftrace's 4096-key map default
 // is no limit here: the kernel join map holds 65,536 (and overflows into S/O
 // lines joined by the agent, see pend-map-full.test.ts).
-import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, readFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { describe, expect, it, onTestFailed } from 'vitest';
 import type { ConnectionRecord } from '../../agent/model/record.js';
 import { pendingThenRefused, withBlackholedLab } from '../helpers/pending.js';
+import { withTempDir } from '../helpers/temp-dir.js';
 import { isRoot, NOT_ROOT_REASON } from '../helpers/lab.js';
 import { startSrctrace } from '../helpers/srctrace.js';
 import { PEND_LOST_NOTE, UNSEEN_NOTE } from '../../agent/pipeline/tracer.js';
@@ -18,17 +18,11 @@ const SILENT = '198.18.1.77'; // inside the lab's with-src route; rtr-a drops it
 
 describe.skipIf(!isRoot)(`10k pending connects${isRoot ? '' : ` (skipped: ${NOT_ROOT_REASON})`}`, () => {
   const { lab, hostNetns } = withBlackholedLab(SILENT);
-  let dir = '';
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'srctrace-10k-'));
-  });
-  afterAll(async () => {
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  const dir = withTempDir('srctrace-10k-');
 
   it('attributes all of them to the right thread and final port', async () => {
     const t = lab.topology;
-    const raw = join(dir, 'raw.log');
+    const raw = join(dir(), 'raw.log');
     const trace = await startSrctrace(['--format', 'ndjson'], { SRCTRACE_RAW_LOG: raw });
     const lines = await pendingThenRefused(t, SILENT, N);
     const pending = lines.filter((l) => l.phase === 'pending');
