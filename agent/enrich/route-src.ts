@@ -28,24 +28,27 @@ export interface FibEntry { dev: string; gateway: string | null; prefsrc: string
 /** What to look up, and where: `nsPath` is a namespace file to enter, null for srctrace's own. */
 export interface RouteQuery { nsPath: string | null; family: 4 | 6; daddr: string; uid: number; dport: number }
 
-/** Runs the lookup; null when it could not be made or found no route. */
-export type FibLookup = (q: RouteQuery) => FibEntry | null;
+/** Runs the lookup: the entry, null when there is no route, undefined when it could not be made (then it is not kept). */
+export type FibLookup = (q: RouteQuery) => FibEntry | null | undefined;
 
 /** The real lookup: `ip -j route get fibmatch`, entering the namespace with nsenter when it is not ours. */
 export const ipFibmatch: FibLookup = (q) => {
   const ip = ['ip', '-j', `-${q.family}`, 'route', 'get', 'fibmatch', q.daddr, 'uid', String(q.uid), 'ipproto', 'tcp', 'dport', String(q.dport)];
   const [cmd, ...args] = q.nsPath === null ? ip : ['nsenter', `--net=${q.nsPath}`, ...ip];
   const r = spawnSync(cmd!, args, { encoding: 'utf8', timeout: 2000 });
-  if (r.error || r.status !== 0) return null;
-  return parseFibmatch(r.stdout);
+  // nsenter's own failures (the namespace file went away with its process) are no answer; ip's (no route) are.
+  if (r.error || (r.status !== 0 && /^nsenter:/m.test(r.stderr))) return undefined;
+  return r.status === 0 ? parseFibmatch(r.stdout) : null;
 };
 
 /** The first entry of `ip -j route get fibmatch` output, or null. */
 export function parseFibmatch(json: string): FibEntry | null {
   try {
-    const [e] = JSON.parse(json) as { dev?: unknown; gateway?: unknown; prefsrc?: unknown }[];
+    const [e] = JSON.parse(json) as { dev?: unknown; gateway?: unknown; via?: { host?: unknown }; prefsrc?: unknown }[];
     if (!e || typeof e.dev !== 'string') return null;
-    return { dev: e.dev, gateway: typeof e.gateway === 'string' ? e.gateway : null, prefsrc: typeof e.prefsrc === 'string' ? e.prefsrc : null };
+    // An IPv4 route with an IPv6 next hop (RFC 5549) prints it as "via": {"family": "inet6", "host": ...}.
+    const gateway = typeof e.gateway === 'string' ? e.gateway : typeof e.via?.host === 'string' ? e.via.host : null;
+    return { dev: e.dev, gateway, prefsrc: typeof e.prefsrc === 'string' ? e.prefsrc : null };
   } catch {
     return null;
   }
@@ -89,7 +92,7 @@ export class RouteSrc {
     let hit = this.cache.get(key);
     if (!hit || Math.abs(nowNs - hit.atNs) >= KEEP_NS) {
       const entry = this.fresh(f, nowNs);
-      if (entry === undefined) return null; // over budget, or no way in: asked again next time
+      if (entry === undefined) return null; // over budget, or no way in: asked again next time, not kept
       hit = { atNs: nowNs, entry };
       if (this.cache.size >= MAX_CACHED) this.cache = new Map();
       this.cache.set(key, hit);
@@ -114,19 +117,22 @@ export class RouteSrc {
 
 /**
  * Where to enter namespace `netns`: nowhere (null) when it is srctrace's own;
- * else the connecting process's /proc/PID/ns/net while it is still in it;
- * else a named file of it (`named`, from /run/netns or Docker's); else
- * undefined.
+ * else a named file of it (`named`, from /run/netns or Docker's), which stays
+ * while the namespace does; else the connecting process's /proc/PID/ns/net
+ * while it is still in it (it may exit before nsenter opens it: then the
+ * lookup is no answer, not "no route"); else undefined.
  */
 export function nsPathFinder(named: (netns: number) => string | null, own = ownNetnsInode(), proc = '/proc'): NsPathOf {
   return (netns, pid) => {
     if (netns === own) return null;
+    const file = named(netns);
+    if (file !== null) return file;
     const path = `${proc}/${pid}/ns/net`;
     try {
       if (readlinkSync(path) === `net:[${netns}]`) return path;
     } catch {
       // exited
     }
-    return named(netns) ?? undefined;
+    return undefined;
   };
 }

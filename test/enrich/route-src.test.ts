@@ -32,6 +32,9 @@ describe('ip route get fibmatch output', () => {
     expect(parseFibmatch(WITH_SRC)).toEqual<FibEntry>({ dev: 'srct-upa', gateway: '198.51.100.1', prefsrc: '192.0.2.1' });
     expect(parseFibmatch(WITHOUT_SRC)).toEqual<FibEntry>({ dev: 'srct-upb', gateway: '203.0.113.1', prefsrc: null });
     expect(parseFibmatch('[{"type":"local","dst":"127.0.0.1","dev":"lo","prefsrc":"127.0.0.1","flags":[]}]')).toEqual<FibEntry>({ dev: 'lo', gateway: null, prefsrc: '127.0.0.1' });
+    // An IPv4 route with an IPv6 next hop (RFC 5549), as ip prints it.
+    expect(parseFibmatch('[{"dst":"203.0.113.77","via":{"family":"inet6","host":"fe80::2"},"dev":"s13x-va","prefsrc":"192.0.2.77","flags":[]}]'))
+      .toEqual<FibEntry>({ dev: 's13x-va', gateway: 'fe80::2', prefsrc: '192.0.2.77' });
     for (const bad of ['', '[]', '{"dev":"x"}', '[{"gateway":"1.2.3.4"}]', 'RTNETLINK answers: Network is unreachable']) expect(parseFibmatch(bad)).toBeNull();
   });
 });
@@ -80,6 +83,14 @@ describe('a route\'s src, as the socket used it', () => {
     expect(queries).toHaveLength(4);
   });
 
+  it('keeps no answer from a lookup that could not be made (the process went before nsenter opened its namespace)', () => {
+    let calls = 0;
+    const rs = new RouteSrc(() => '/proc/100/ns/net', () => (++calls === 1 ? undefined : parseFibmatch(WITH_SRC)));
+    expect(rs.of(facts(), 1 * S)).toBeNull();
+    expect(rs.of(facts(), 1.001 * S)).toBe(true);
+    expect(calls).toBe(2);
+  });
+
   it('makes at most 20 lookups a second of record time: a scan gets null for the rest, not a stalled agent', () => {
     const table: Record<string, string> = {};
     for (let i = 0; i < 30; i++) table[`198.18.1.${i}`] = WITH_SRC;
@@ -98,7 +109,7 @@ describe('where a namespace is entered', () => {
   let dir = '';
   afterEach(() => dir && rmSync(dir, { recursive: true, force: true }));
 
-  it('nowhere for srctrace\'s own; the process\'s /proc entry while it is in it; else the namespace\'s name; else not at all', () => {
+  it('nowhere for srctrace\'s own; its name, which outlives processes; else the process\'s /proc entry while it is in it; else not at all', () => {
     dir = mkdtempSync(join(tmpdir(), 'srctrace-nspath-'));
     mkdirSync(join(dir, '100', 'ns'), { recursive: true });
     symlinkSync('net:[777]', join(dir, '100', 'ns', 'net')); // what readlink gives for a namespace
@@ -106,8 +117,9 @@ describe('where a namespace is entered', () => {
     const find = nsPathFinder(named, 555, dir);
     expect(find(555, 100)).toBeNull();
     expect(find(777, 100)).toBe(join(dir, '100', 'ns', 'net'));
-    expect(find(888, 100)).toBe('/run/netns/lab'); // pid 100 is in another namespace (reused pid, or it moved)
-    expect(find(888, 200)).toBe('/run/netns/lab'); // exited
-    expect(find(999, 200)).toBeUndefined();
+    expect(find(888, 100)).toBe('/run/netns/lab'); // named: the name, even while pid 100 lives
+    expect(find(888, 200)).toBe('/run/netns/lab');
+    expect(find(777, 200)).toBeUndefined(); // unnamed, and its process exited
+    expect(find(999, 100)).toBeUndefined(); // pid 100 is in another namespace (reused pid, or it moved)
   });
 });

@@ -6,7 +6,8 @@ describe('why this source', () => {
   it('a route without bind(): names the route and what the kernel took the source from', () => {
     const w = whySource(record({ saddr: '192.0.2.1', daddr: '198.18.1.1', dev: 'srct-upa', gateway: '198.51.100.1' }));
     expect(w).toBe('No bind(): the kernel took 192.0.2.1 from the route to 198.18.1.1, out srct-upa via 198.51.100.1. ' +
-      "It is that route's src attribute or, when the route has none, an address of srct-upa; to send from another address, set src on that route.");
+      "It is that route's src attribute or, when the route has none, an address of srct-upa (of another interface when srct-upa has none, as in BGP unnumbered); " +
+      'to send from another address, set src on that route.');
   });
 
   it('says which, when the agent found the route still in place: its src, or none so the kernel picked', () => {
@@ -14,7 +15,8 @@ describe('why this source', () => {
     expect(withSrc).toBe('No bind(): the route to 198.18.1.1, out srct-upa via 198.51.100.1, has src 192.0.2.1, and the kernel used it. ' +
       'To send from another address, change src on that route.');
     const without = whySource(record({ saddr: '203.0.113.2', daddr: '198.18.2.1', dev: 'srct-upb', gateway: '203.0.113.1', routeSrc: false }));
-    expect(without).toBe('No bind(): the route to 198.18.2.1, out srct-upb via 203.0.113.1, has no src attribute, so the kernel took an address of srct-upb: 203.0.113.2. ' +
+    expect(without).toBe('No bind(): the route to 198.18.2.1, out srct-upb via 203.0.113.1, has no src attribute, so the kernel took an address of srct-upb ' +
+      '(of another interface when srct-upb has none, as in BGP unnumbered): 203.0.113.2. ' +
       'To send from another address (a service address on lo, say), set src on that route.');
     const v6 = whySource(record({ family: 6, saddr: '2001:db8:b::2', daddr: '2001:db8:2::1', dev: 'srct-upb', gateway: '2001:db8:b::1', routeSrc: false }));
     expect(v6).toContain('has no src attribute, so the kernel took the address IPv6 source selection prefers (usually one on srct-upb): 2001:db8:b::2.');

@@ -49,7 +49,7 @@ export function whySource(r: ConnectionRecord): string {
     // address its source selection (RFC 6724) prefers, usually one on it.
     const fallback = r.family === 6
       ? `the address IPv6 source selection prefers (usually one on ${r.dev})`
-      : `an address of ${r.dev}`;
+      : `an address of ${r.dev} (of another interface when ${r.dev} has none, as in BGP unnumbered)`;
     if (r.routeSrc === false) {
       return `No bind(): the route to ${r.daddr}, ${route}, has no src attribute, so the kernel took ${fallback}: ${r.saddr}. ` +
         'To send from another address (a service address on lo, say), set src on that route.';
