@@ -23,11 +23,16 @@ export const NETNS_DIRS: readonly NetnsDir[] = [
   { dir: '/run/docker/netns', prefix: 'docker:' },
 ];
 
+/** The inode in a /proc/PID/ns/net link's text ("net:[4026531840]"), or null. */
+export function netnsOfLink(link: string): number | null {
+  const m = /^net:\[(\d+)\]$/.exec(link);
+  return m ? Number(m[1]) : null;
+}
+
 /** This process's own network namespace inode (the host's, for srctrace), or -1. */
 export function ownNetnsInode(): number {
   try {
-    const m = /^net:\[(\d+)\]$/.exec(readlinkSync('/proc/self/ns/net'));
-    return m ? Number(m[1]) : -1;
+    return netnsOfLink(readlinkSync('/proc/self/ns/net')) ?? -1;
   } catch {
     return -1; // no /proc: nothing to leave out
   }

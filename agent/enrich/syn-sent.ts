@@ -30,6 +30,7 @@ import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { endianness } from 'node:os';
 import type { StartEvent } from '../decode/events.js';
 import { ipv6ToString, normaliseAddr } from '../decode/addr.js';
+import { netnsOfLink } from './netns-names.js';
 
 const TCP_SYN_SENT = '02';
 
@@ -144,9 +145,8 @@ export const scanNetns: NetnsScan = () => {
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      const m = /^net:\[(\d+)\]$/.exec(readlinkSync(`/proc/${name}/ns/net`));
-      if (!m) continue;
-      const netns = Number(m[1]);
+      const netns = netnsOfLink(readlinkSync(`/proc/${name}/ns/net`));
+      if (netns === null) continue;
       const pids = out.get(netns);
       if (!pids) out.set(netns, [Number(name)]);
       else if (pids.length < 3) pids.push(Number(name));
@@ -197,6 +197,8 @@ export interface UnseenEnds {
   ended: Set<StartEvent>;
   /** How many had left SYN_SENT, counted per tuple (at least ended.size). */
   count: number;
+  /** Attempts whose tuple the table still had in SYN_SENT: each may be still connecting (which ones, when fewer, is not known). */
+  connecting: Set<StartEvent>;
 }
 
 /**
@@ -215,12 +217,11 @@ export function unseenEnds(starts: readonly StartEvent[], snap: SynSentSnapshot)
     if (entry) entry.group.push(s);
     else byTuple.set(id, { table, key, group: [s] });
   }
-  const out: UnseenEnds = { ended: new Set(), count: 0 };
+  const out: UnseenEnds = { ended: new Set(), count: 0, connecting: new Set() };
   for (const { table, key, group } of byTuple.values()) {
     const still = table.get(key) ?? 0;
-    if (group.length <= still) continue;
-    out.count += group.length - still;
-    if (still === 0) for (const s of group) out.ended.add(s);
+    out.count += Math.max(0, group.length - still);
+    for (const s of group) (still === 0 ? out.ended : out.connecting).add(s);
   }
   return out;
 }

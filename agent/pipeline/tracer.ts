@@ -10,7 +10,7 @@ import { decodeFrame, FRAME_BYTES, frameToLine } from '../decode/joined-frame.js
 import { NetnsNames } from '../enrich/netns-names.js';
 import { ProcInfo } from '../enrich/proc-info.js';
 import { nsPathFinder, RouteSrc } from '../enrich/route-src.js';
-import { synSentSnapshot, unseenEnds, type SynSentSnapshot } from '../enrich/syn-sent.js';
+import { synSentSnapshot, unseenEnds, type SynSentSnapshot, type UnseenEnds } from '../enrich/syn-sent.js';
 import type { JoinedEvent, MalformedEvent, StartEvent } from '../decode/events.js';
 import type { ProbeError } from '../errors.js';
 import type { Backend, SrcRecord } from '../model/record.js';
@@ -116,18 +116,15 @@ export class Tracer {
       // table cannot be read leaves the deadline to decide.
       stillConnecting: (overdue) => {
         try {
-          const snap = this.synSent(mono(), new Set(overdue.map((s) => s.netns)));
-          const ended = unseenEnds(overdue, snap).ended;
-          return new Set(overdue.filter((s) => snap.tables.has(s.netns) && s.ts < snap.atNs && !ended.has(s)));
+          return this.kernelView(overdue).connecting;
         } catch {
           return new Set(); // /proc unreadable: the deadline decides, as before
         }
       },
     });
     this.pendWatch = new PendWatch((starts) => {
-      // Only the namespaces these attempts are in: a host may have hundreds, with large tables.
-      const snap = this.synSent(mono(), new Set(starts.map((s) => s.netns)));
-      return { atNs: snap.atNs, ended: unseenEnds(starts, snap).ended };
+      const view = this.kernelView(starts);
+      return { atNs: view.atNs, ended: view.ended };
     });
     const program = opts.program ?? programFor(opts.backend, { legacy: opts.legacy, pendDumpSeconds: opts.pendDumpSeconds });
     this.supervisor = new Supervisor({
@@ -189,6 +186,12 @@ export class Tracer {
     const rawLogClosed = this.rawLog ? new Promise<void>((r) => this.rawLog!.end(r)) : null;
     await Promise.all([rawLogClosed, ...this.opts.sinks.map((s) => s.close())]);
     return this.summary;
+  }
+
+  /** What the kernel's socket tables say of these starts now; only their namespaces are read (a host may have hundreds, with large tables). */
+  private kernelView(starts: readonly StartEvent[]): UnseenEnds & { atNs: number } {
+    const snap = this.synSent(mono(), new Set(starts.map((s) => s.netns)));
+    return { atNs: snap.atNs, ...unseenEnds(starts, snap) };
   }
 
   /** Feeds one bpftrace line through the pipeline (public so replays can drive it). */

@@ -75,7 +75,7 @@ describe('attempts that ended without their outcome seen', () => {
 
   it('none while every attempt still has its SYN_SENT socket', () => {
     const starts = [start({}), start({})];
-    expect(unseenEnds(starts, snap([[key, 2]]))).toEqual({ ended: new Set(), count: 0 });
+    expect(unseenEnds(starts, snap([[key, 2]]))).toEqual({ ended: new Set(), count: 0, connecting: new Set(starts) });
   });
 
   it('all of a tuple when none of its sockets is left; only a count when some are', () => {
@@ -84,13 +84,16 @@ describe('attempts that ended without their outcome seen', () => {
     const r = unseenEnds([...some, ...gone], snap([[key, 1]]));
     expect(r.count).toBe(4); // 2 of the 3 in the first tuple, both of the second
     expect([...r.ended]).toEqual(gone); // which 2 of the 3 is not known
+    expect([...r.connecting]).toEqual(some); // so each of them may still be connecting
   });
 
   it('no claim for attempts begun after the read, or in a namespace without a table', () => {
     const later = start({ daddr: '198.18.1.81', ts: 2e9 });
     const elsewhere = start({ daddr: '198.18.1.81', netns: NS + 1 });
     const before = start({ daddr: '198.18.1.81' });
-    expect([...unseenEnds([later, elsewhere, before], snap([])).ended]).toEqual([before]);
+    const r = unseenEnds([later, elsewhere, before], snap([]));
+    expect([...r.ended]).toEqual([before]);
+    expect([...r.connecting]).toEqual([]);
   });
 
   it('reads every namespace a process is in, through the first of its processes that can be read', () => {
