@@ -235,4 +235,14 @@ node -e '
   console.log(`compat tests (${process.argv[1]}): ${passed} passed, ${failed} failed, ${skipped} skipped (${parts.join(", ")}; raw = rawtracepoint set, tp = tracepoint set)` +
     notRun + (flaky ? `; failed once, then passed on its own: ${flaky}` : ""));
 ' "${summary[*]}" "${notrun[*]:-}" || true
+# And each failed test by name, with its error's first lines.
+for json in test-artifacts/vitest-compat-*.json; do
+  case $json in *-rerun.json) continue ;; esac
+  [ -e "$json" ] || continue
+  node -e 'process.exit(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).numFailedTests > 0 ? 0 : 1)' "$json" 2>/dev/null || continue
+  name=${json#test-artifacts/vitest-compat-} name=${name%.json}
+  rerun=test-artifacts/vitest-compat-$name-rerun.json
+  [ -e "$rerun" ] || rerun=
+  node scripts/test-summary.mjs "compat $name" "$json" $rerun || true
+done
 exit "$status"
