@@ -55,6 +55,7 @@ function record(i: number): ConnectionRecord {
     dev: i % 2 === 0 ? 'eth0' : 'eth1',
     gateway: i % 4 === 0 ? 'fe80::1' : '192.168.1.1',
     routeSrc: i % 3 === 0 ? null : i % 3 === 1,
+    mark: 0,
     stateRaw: failed ? 7 : 1,
   };
 }

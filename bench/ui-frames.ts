@@ -69,6 +69,7 @@ function makeRecord(tsMs: number): ConnectionRecord {
     outcome, errno, error, latencyMs, sourceReason: saddr === null ? null : p.bind ? 'bind' : 'route',
     dev: saddr === null ? null : v6 ? 'uplink-b' : 'uplink-a', gateway: saddr === null ? null : v6 ? '2001:db8:b::1' : '198.51.100.1',
     routeSrc: saddr === null || p.bind ? null : !v6,
+    mark: saddr === null ? null : 0,
     stateRaw: outcome === 'established' ? 1 : outcome === 'timeout' || outcome === 'refused' ? 7 : null,
   };
 }

@@ -30,9 +30,10 @@ Options:
 Output: each connection is one record: process (pid, tid, ppid, uid, comm,
 cmdline, netns), source the kernel chose (saddr, sport, sourceReason), the
 route the socket used (dev, gateway, and routeSrc: whether that route has a
-src attribute), the destination, outcome (established |
-refused | timeout | unreachable | error), errno and latencyMs. Lost events are
-reported in the stream ("type":"lost") and summed on stderr at exit.
+src attribute), the socket's mark (SO_MARK), the destination, outcome
+(established | refused | timeout | unreachable | error), errno and
+latencyMs. Lost events are reported in the stream ("type":"lost") and
+summed on stderr at exit.
 
 Environment: BPFTRACE_MAX_MAP_KEYS (or its old name BPFTRACE_MAP_KEYS_MAX:
 connects awaiting an outcome, or finished and not yet drained, in the

@@ -48,7 +48,7 @@ export function wallClock(
 }
 
 /** Filled in for each record, not made anew: a storm makes tens of thousands a second (routeSrc keeps none of it). */
-const routeFacts: RouteFacts = { netns: 0, pid: 0, family: 4, uid: 0, saddr: '', daddr: '', dport: 0, dev: '', gateway: null };
+const routeFacts: RouteFacts = { netns: 0, pid: 0, family: 4, uid: 0, saddr: '', daddr: '', dport: 0, dev: '', gateway: null, mark: 0, devBound: false };
 
 export function toRecord(a: Attempt, ctx: RecordContext): ConnectionRecord {
   if (a.via === 'syscall') {
@@ -57,7 +57,7 @@ export function toRecord(a: Attempt, ctx: RecordContext): ConnectionRecord {
       type: 'connection', ts: ctx.isoTime(e.enterTs), pid: e.pid, tid: e.tid, ppid: e.ppid, uid: e.uid,
       comm: commToString(e.commBytes), commHex: bytesToHex(e.commBytes), cmdline: ctx.cmdline(e.pid, e.startNs),
       netns: e.netns, netnsName: ctx.netnsName(e.netns, e.ts), proto: 'tcp', family: e.family, saddr: null, sport: null, daddr: e.daddr, dport: e.dport,
-      outcome: a.outcome, errno: a.errno, error: errnoName(a.errno), latencyMs: null, sourceReason: null, dev: null, gateway: null, routeSrc: null, stateRaw: null,
+      outcome: a.outcome, errno: a.errno, error: errnoName(a.errno), latencyMs: null, sourceReason: null, dev: null, gateway: null, routeSrc: null, mark: null, stateRaw: null,
     };
   }
   const s = a.start;
@@ -69,7 +69,7 @@ export function toRecord(a: Attempt, ctx: RecordContext): ConnectionRecord {
   let routeSrc: boolean | null = null;
   if (!s.bound && dev !== null && ctx.routeSrc) {
     const f = routeFacts;
-    f.netns = s.netns; f.pid = s.pid; f.family = s.family; f.uid = s.uid; f.saddr = s.saddr; f.daddr = s.daddr; f.dport = s.dport; f.dev = dev; f.gateway = gateway;
+    f.netns = s.netns; f.pid = s.pid; f.family = s.family; f.uid = s.uid; f.saddr = s.saddr; f.daddr = s.daddr; f.dport = s.dport; f.dev = dev; f.gateway = gateway; f.mark = s.mark; f.devBound = s.devBound;
     routeSrc = ctx.routeSrc(f, end!.ts);
   }
   return {
@@ -83,6 +83,7 @@ export function toRecord(a: Attempt, ctx: RecordContext): ConnectionRecord {
     dev,
     gateway,
     routeSrc,
+    mark: s.mark,
     stateRaw: end ? end.newState : null,
   };
 }

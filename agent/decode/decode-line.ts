@@ -84,12 +84,26 @@ function startFrom(f: string[]): StartEvent | null {
   const s = addrFromWords(f[8]!, f[9]!);
   const d = addrFromWords(f[10]!, f[11]!);
   // Spelled out rather than spreading task(): this runs for every connect.
+  const fl = sockFlags(f[13]!);
   return {
     kind: 'start', ts: Number(f[0]), sk: f[1]!,
     pid: Number(f[2]), tid: Number(f[3]), ppid: Number(f[4]), uid: Number(f[5]),
     startNs: Number(f[14]), commBytes: commBytesFromWords(f[15]!, f[16]!), netns: Number(f[6]),
-    family: d.family, saddr: s.addr, daddr: d.addr, sport: 0, dport: Number(f[12]), bound: (Number(f[13]) & 4) !== 0,
+    family: d.family, saddr: s.addr, daddr: d.addr, sport: 0, dport: Number(f[12]), bound: fl.bound, devBound: fl.devBound, mark: fl.mark,
   };
+}
+
+/**
+ * The userlocks field (decimal): sk_userlocks in its low byte (4: a bound
+ * address), 0x100 for a socket bound to a device, the socket's mark in the
+ * upper 32 bits (bpf/srctrace-tracepoint.bt). Lines of earlier programs
+ * carry sk_userlocks alone, which reads as no device and no mark.
+ */
+export function sockFlags(text: string): { bound: boolean; devBound: boolean; mark: number } {
+  // Up to 15 digits is exact as a double; a mark makes the value larger.
+  const low = text.length <= 15 ? Number(text) % 0x1_0000_0000 : Number(BigInt(text) & 0xffff_ffffn);
+  const mark = text.length <= 15 ? Math.floor(Number(text) / 0x1_0000_0000) : Number((BigInt(text) >> 32n) & 0xffff_ffffn);
+  return { bound: (low & 4) !== 0, devBound: (low & 0x100) !== 0, mark };
 }
 
 const ZERO_WORD = '0000000000000000';
@@ -171,7 +185,7 @@ export function decodeLine(line: string): ProbeEvent {
         kind: 'start', ts: Number(f[0]), sk: f[1]!, ...task(f, 2, 13, 14), netns: Number(f[6]),
         // An AF_INET6 socket talking to an IPv4-mapped peer is an IPv4 connection.
         family: d.family, saddr: s.addr, daddr: d.addr, sport: Number(f[10]), dport: Number(f[11]),
-        bound: (Number(f[12]) & 4) !== 0,
+        ...sockFlags(f[12]!),
       };
     }
     case 'X': {

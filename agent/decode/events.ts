@@ -27,6 +27,10 @@ export interface StartEvent extends TaskInfo {
   dport: number;
   /** The application bound a specific source address before connect(). */
   bound: boolean;
+  /** The socket was bound to a device (SO_BINDTODEVICE, a VRF): its route lookup was confined to it. */
+  devBound: boolean;
+  /** The socket's mark (SO_MARK; 0 none), which `ip rule ... fwmark` selects routes by. */
+  mark: number;
 }
 
 /** The route a socket used, read from its cached dst at the outcome. */

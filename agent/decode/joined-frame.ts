@@ -138,7 +138,9 @@ export function decodeFrame(b: Buffer, o = 0): JoinedEvent | MalformedEvent {
       pid: v.getInt32(o + PID, true), tid: v.getInt32(o + TID, true), ppid: v.getInt32(o + PPID, true), uid: v.getUint32(o + UID, true),
       startNs: u64(v, o + START), commBytes: name(b, v, o + COMM, lastComm), netns: v.getUint32(o + NETNS, true),
       family: d.family, saddr: addr(b, v, o + SADDR).addr, daddr: d.addr, sport: 0, dport: v.getInt32(o + DPORT, true),
-      bound: (v.getInt32(o + USERLOCKS, true) & 4) !== 0,
+      // The userlocks word (decode-line.ts's sockFlags): sk_userlocks, 0x100 bound to a device, the mark above.
+      bound: (v.getUint32(o + USERLOCKS, true) & 4) !== 0, devBound: (v.getUint32(o + USERLOCKS, true) & 0x100) !== 0,
+      mark: v.getUint32(o + USERLOCKS + 4, true),
     },
     outcome: {
       kind: 'outcome', ts: u64(v, o + OTS), sk: socket, newState: v.getInt32(o + NEWSTATE, true), sport: v.getInt32(o + SPORT, true),
@@ -157,6 +159,6 @@ export function frameToLine(b: Buffer, o = 0): string {
   const uint = (at: number) => String(b.readUInt32LE(o + at));
   const word = (at: number) => b.readBigUInt64LE(o + at).toString(16).padStart(16, '0');
   return ['C', dec(TS), b.readBigUInt64LE(o + SK).toString(16), int(PID), int(TID), int(PPID), uint(UID), uint(NETNS), int(FAMILY),
-    word(SADDR), word(SADDR + 8), word(DADDR), word(DADDR + 8), int(DPORT), int(USERLOCKS), dec(START), word(COMM), word(COMM + 8),
+    word(SADDR), word(SADDR + 8), word(DADDR), word(DADDR + 8), int(DPORT), dec(USERLOCKS), dec(START), word(COMM), word(COMM + 8),
     dec(OTS), int(NEWSTATE), int(SPORT), int(SKERR), word(DEV), word(DEV + 8), word(GW), word(GW + 8)].join(' ');
 }

@@ -10,8 +10,14 @@
 // `src` that is the record's source if it has one. Anything else (the route
 // changed since, as when an uplink fails; the namespace is gone) answers null.
 //
+// The lookup goes by what the kernel's did: destination, user, protocol and
+// port, the socket's mark (policy routing by fwmark) and, for a socket bound
+// to a device, that device (SO_BINDTODEVICE; a VRF's table is found through
+// its member device). Not by the source port, which would make every connect
+// a lookup of its own (rules on source ports: see the README's Known issues).
+//
 // A lookup costs a process (about 3 ms), so answers are kept per namespace,
-// destination, user and port for 2 s of record time, and at most
+// destination, user, port, mark and device for 2 s of record time, and at most
 // LOOKUPS_PER_SECOND lookups are made a second of record time: a connect
 // scan to thousands of destinations gets null for most, not a stalled agent.
 import { spawnSync } from 'node:child_process';
@@ -26,15 +32,26 @@ const MAX_CACHED = 4096;
 export interface FibEntry { dev: string; gateway: string | null; prefsrc: string | null }
 
 /** What to look up, and where: `nsPath` is a namespace file to enter, null for srctrace's own. */
-export interface RouteQuery { nsPath: string | null; family: 4 | 6; daddr: string; uid: number; dport: number }
+export interface RouteQuery {
+  nsPath: string | null; family: 4 | 6; daddr: string; uid: number; dport: number;
+  /** The socket's mark (0: none) and, for a socket bound to a device, that device (the egress one): the lookup goes by both, as the kernel's did. */
+  mark: number; oif: string | null;
+}
 
 /** Runs the lookup: the entry, null when there is no route, undefined when it could not be made (then it is not kept). */
 export type FibLookup = (q: RouteQuery) => FibEntry | null | undefined;
 
-/** The real lookup: `ip -j route get fibmatch`, entering the namespace with nsenter when it is not ours. */
-export const ipFibmatch: FibLookup = (q) => {
+/** The command line of the lookup: `ip -j route get fibmatch`, through nsenter when the namespace is not ours. */
+export function ipFibmatchArgs(q: RouteQuery): string[] {
   const ip = ['ip', '-j', `-${q.family}`, 'route', 'get', 'fibmatch', q.daddr, 'uid', String(q.uid), 'ipproto', 'tcp', 'dport', String(q.dport)];
-  const [cmd, ...args] = q.nsPath === null ? ip : ['nsenter', `--net=${q.nsPath}`, ...ip];
+  if (q.mark !== 0) ip.push('mark', String(q.mark));
+  if (q.oif !== null) ip.push('oif', q.oif);
+  return q.nsPath === null ? ip : ['nsenter', `--net=${q.nsPath}`, ...ip];
+}
+
+/** The real lookup. */
+export const ipFibmatch: FibLookup = (q) => {
+  const [cmd, ...args] = ipFibmatchArgs(q);
   const r = spawnSync(cmd!, args, { encoding: 'utf8', timeout: 2000 });
   // nsenter's own failures (the namespace file went away with its process) are no answer; ip's (no route) are.
   if (r.error || (r.status !== 0 && /^nsenter:/m.test(r.stderr))) return undefined;
@@ -58,6 +75,8 @@ export function parseFibmatch(json: string): FibEntry | null {
 export interface RouteFacts {
   netns: number; pid: number; family: 4 | 6; uid: number;
   saddr: string; daddr: string; dport: number; dev: string; gateway: string | null;
+  /** The socket's mark, and whether it was bound to a device (then `dev`, or a VRF over it: the lookup uses `dev`). */
+  mark: number; devBound: boolean;
 }
 
 /** Where a namespace can be entered: a file of it, or null for srctrace's own. */
@@ -67,7 +86,7 @@ export class RouteSrc {
   private cache = new Map<string, { atNs: number; entry: FibEntry | null }>();
   private budget = LOOKUPS_PER_SECOND;
   private budgetAtNs = Number.NEGATIVE_INFINITY;
-  private last: { netns: number; family: 4 | 6; daddr: string; uid: number; dport: number; atNs: number; entry: FibEntry | null } | null = null;
+  private last: { netns: number; family: 4 | 6; daddr: string; uid: number; dport: number; mark: number; oif: string | null; atNs: number; entry: FibEntry | null } | null = null;
 
   constructor(private readonly nsPath: NsPathOf, private readonly lookup: FibLookup = ipFibmatch) {}
 
@@ -87,22 +106,24 @@ export class RouteSrc {
   private entry(f: RouteFacts, nowNs: number): FibEntry | null {
     // A storm repeats one destination record after record: answered without building a key.
     const l = this.last;
-    if (l && l.netns === f.netns && l.daddr === f.daddr && l.dport === f.dport && l.uid === f.uid && l.family === f.family && Math.abs(nowNs - l.atNs) < KEEP_NS) return l.entry;
-    const key = `${f.netns} ${f.family} ${f.daddr} ${f.uid} ${f.dport}`;
+    const oif = f.devBound ? f.dev : null;
+    if (l && l.netns === f.netns && l.daddr === f.daddr && l.dport === f.dport && l.uid === f.uid && l.family === f.family && l.mark === f.mark && l.oif === oif &&
+      Math.abs(nowNs - l.atNs) < KEEP_NS) return l.entry;
+    const key = `${f.netns} ${f.family} ${f.daddr} ${f.uid} ${f.dport} ${f.mark} ${oif ?? ''}`;
     let hit = this.cache.get(key);
     if (!hit || Math.abs(nowNs - hit.atNs) >= KEEP_NS) {
-      const entry = this.fresh(f, nowNs);
+      const entry = this.fresh(f, oif, nowNs);
       if (entry === undefined) return null; // over budget, or no way in: asked again next time, not kept
       hit = { atNs: nowNs, entry };
       if (this.cache.size >= MAX_CACHED) this.cache = new Map();
       this.cache.set(key, hit);
     }
-    this.last = { netns: f.netns, family: f.family, daddr: f.daddr, uid: f.uid, dport: f.dport, atNs: hit.atNs, entry: hit.entry };
+    this.last = { netns: f.netns, family: f.family, daddr: f.daddr, uid: f.uid, dport: f.dport, mark: f.mark, oif, atNs: hit.atNs, entry: hit.entry };
     return hit.entry;
   }
 
   /** A lookup now, or undefined when none may be made. */
-  private fresh(f: RouteFacts, nowNs: number): FibEntry | null | undefined {
+  private fresh(f: RouteFacts, oif: string | null, nowNs: number): FibEntry | null | undefined {
     if (Math.abs(nowNs - this.budgetAtNs) >= 1e9) {
       this.budget = LOOKUPS_PER_SECOND;
       this.budgetAtNs = nowNs;
@@ -111,7 +132,7 @@ export class RouteSrc {
     const nsPath = this.nsPath(f.netns, f.pid);
     if (nsPath === undefined) return undefined; // a namespace srctrace cannot enter (any more)
     this.budget--;
-    return this.lookup({ nsPath, family: f.family, daddr: f.daddr, uid: f.uid, dport: f.dport });
+    return this.lookup({ nsPath, family: f.family, daddr: f.daddr, uid: f.uid, dport: f.dport, mark: f.mark, oif });
   }
 }
 

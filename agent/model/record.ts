@@ -62,6 +62,11 @@ export interface ConnectionRecord {
    * socket's (same dev and gateway); null when not known, and without a route.
    */
   routeSrc: boolean | null;
+  /**
+   * The socket's mark (SO_MARK) when the SYN was sent, which `ip rule ...
+   * fwmark` routes by (0: none); null when not known (connect() failed before).
+   */
+  mark: number | null;
   /** Raw TCP state the socket moved to when the attempt ended (1 ESTABLISHED, 7 CLOSE), null if none. */
   stateRaw: number | null;
 }
@@ -98,5 +103,5 @@ export function dispatchRecord<R>(record: SrcRecord, handlers: RecordHandlers<R>
 /** Column order for CSV and the table: the contract fields first; fields added later go last, so CSV columns keep their places. */
 export const CONNECTION_FIELDS = [
   'ts', 'pid', 'tid', 'ppid', 'uid', 'comm', 'cmdline', 'netns', 'proto', 'family',
-  'saddr', 'sport', 'daddr', 'dport', 'outcome', 'errno', 'error', 'latencyMs', 'sourceReason', 'dev', 'gateway', 'stateRaw', 'commHex', 'netnsName', 'routeSrc',
+  'saddr', 'sport', 'daddr', 'dport', 'outcome', 'errno', 'error', 'latencyMs', 'sourceReason', 'dev', 'gateway', 'stateRaw', 'commHex', 'netnsName', 'routeSrc', 'mark',
 ] as const satisfies readonly (keyof ConnectionRecord)[];

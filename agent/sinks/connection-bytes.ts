@@ -83,7 +83,7 @@ const taskText = (r: ConnectionRecord) =>
 const sameTs: Same = (a, b) => a.ts === b.ts;
 const sameSource: Same = (a, b) => a.proto === b.proto && a.family === b.family && a.saddr === b.saddr;
 const sameOutcome: Same = (a, b) => a.daddr === b.daddr && a.dport === b.dport && a.outcome === b.outcome && a.errno === b.errno && a.error === b.error;
-const sameRoute: Same = (a, b) => a.sourceReason === b.sourceReason && a.dev === b.dev && a.gateway === b.gateway && a.routeSrc === b.routeSrc && a.stateRaw === b.stateRaw;
+const sameRoute: Same = (a, b) => a.sourceReason === b.sourceReason && a.dev === b.dev && a.gateway === b.gateway && a.routeSrc === b.routeSrc && a.mark === b.mark && a.stateRaw === b.stateRaw;
 
 /**
  * How many fragments would change from `a` to `b`. Another thread is no
@@ -101,7 +101,7 @@ export class ConnectionBytes {
   private readonly outcome = new Fragment(sameOutcome,
     (r) => `,"daddr":${json(r.daddr)},"dport":${json(r.dport)},"outcome":${json(r.outcome)},"errno":${json(r.errno)},"error":${json(r.error)},"latencyMs":`);
   private readonly route = new Fragment(sameRoute,
-    (r) => `,"sourceReason":${json(r.sourceReason)},"dev":${json(r.dev)},"gateway":${json(r.gateway)},"routeSrc":${json(r.routeSrc)},"stateRaw":${json(r.stateRaw)}}`);
+    (r) => `,"sourceReason":${json(r.sourceReason)},"dev":${json(r.dev)},"gateway":${json(r.gateway)},"routeSrc":${json(r.routeSrc)},"mark":${json(r.mark)},"stateRaw":${json(r.stateRaw)}}`);
   /**
    * The task's fields, in a small cache indexed by thread id (a storm's
    * threads take turns record by record, and their ids are consecutive). A

@@ -251,7 +251,7 @@ describe.skipIf(!isRoot)('no bpftrace outlives srctrace', () => {
     const lines = r.stdout.trim().split('\n');
     expect(lines.filter((l) => /^\d{4}-\d\d-\d\dT/.test(l))).toHaveLength(10);
     expect(r.stdout).toContain(`"""'\\\n\t`); // the hostile comm, CSV-quoted: " doubled, newline kept
-    expect(lines[0]).toBe('ts,pid,tid,ppid,uid,comm,cmdline,netns,proto,family,saddr,sport,daddr,dport,outcome,errno,error,latencyMs,sourceReason,dev,gateway,stateRaw,commHex,netnsName,routeSrc');
+    expect(lines[0]).toBe('ts,pid,tid,ppid,uid,comm,cmdline,netns,proto,family,saddr,sport,daddr,dport,outcome,errno,error,latencyMs,sourceReason,dev,gateway,stateRaw,commHex,netnsName,routeSrc,mark');
     expect(r.stderr).toMatch(/srctrace: stopped \(tracepoint probes\): --duration 1s elapsed; 10 connection\(s\) recorded/);
   });
 

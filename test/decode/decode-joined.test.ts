@@ -44,7 +44,7 @@ describe('decodeLine: C lines and @pend entries (real capture)', () => {
       start: {
         kind: 'start', ts: 11988391805354, sk: 'ffff88817a2bb780', pid: 3930, tid: 3930, ppid: 3903, uid: 0,
         startNs: 11988036986641, commBytes: bytes('22275c0a09ff80fe41'), netns: 4026531833, family: 4,
-        saddr: '127.0.0.1', daddr: '127.0.0.1', sport: 0, dport: 49503, bound: false,
+        saddr: '127.0.0.1', daddr: '127.0.0.1', sport: 0, dport: 49503, bound: false, devBound: false, mark: 0,
       },
       outcome: {
         kind: 'outcome', ts: 11988391864938, sk: 'ffff88817a2bb780', newState: 1, sport: 51510, skErr: 0,
@@ -72,7 +72,7 @@ describe('decodeLine: C lines and @pend entries (real capture)', () => {
     expect(pending[0]).toEqual({
       kind: 'start', ts: 11988773237783, sk: 'ffff88812e775c80', pid: 3972, tid: 3972, ppid: 1, uid: 0,
       startNs: 11988404214736, commBytes: Uint8Array.from(Buffer.from('pending-client')), netns: 4026532176, family: 4,
-      saddr: '192.0.2.1', daddr: '192.0.2.9', sport: 0, dport: 9, bound: false,
+      saddr: '192.0.2.1', daddr: '192.0.2.9', sport: 0, dport: 9, bound: false, devBound: false, mark: 0,
     });
   });
 

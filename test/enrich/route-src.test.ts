@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { nsPathFinder, parseFibmatch, RouteSrc, type FibEntry, type RouteFacts, type RouteQuery } from '../../agent/enrich/route-src.js';
+import { ipFibmatchArgs, nsPathFinder, parseFibmatch, RouteSrc, type FibEntry, type RouteFacts, type RouteQuery } from '../../agent/enrich/route-src.js';
 
 const S = 1e9;
 const WITH_SRC = '[{"dst":"198.18.1.0/24","gateway":"198.51.100.1","dev":"srct-upa","prefsrc":"192.0.2.1","flags":[]}]';
@@ -14,7 +14,7 @@ const WITHOUT_SRC = '[{"dst":"198.18.2.0/24","gateway":"203.0.113.1","dev":"srct
 const V6_WITH_SRC = '[{"dst":"2001:db8:1::/64","gateway":"2001:db8:a::1","dev":"srct-upa","prefsrc":"2001:db8:53::1","metric":1024,"flags":[],"pref":"medium"}]';
 
 const facts = (over: Partial<RouteFacts> = {}): RouteFacts => ({
-  netns: 4026532177, pid: 100, family: 4, uid: 0, saddr: '192.0.2.1', daddr: '198.18.1.1', dport: 8080, dev: 'srct-upa', gateway: '198.51.100.1', ...over,
+  netns: 4026532177, pid: 100, family: 4, uid: 0, saddr: '192.0.2.1', daddr: '198.18.1.1', dport: 8080, dev: 'srct-upa', gateway: '198.51.100.1', mark: 0, devBound: false, ...over,
 });
 
 /** A RouteSrc whose lookups answer from `table` (by destination) and are counted. */
@@ -46,7 +46,7 @@ describe('a route\'s src, as the socket used it', () => {
     expect(rs.of(facts({ saddr: '203.0.113.2', daddr: '198.18.2.1', dev: 'srct-upb', gateway: '203.0.113.1' }), 1 * S)).toBe(false);
     expect(rs.of(facts({ family: 6, saddr: '2001:db8:53::1', daddr: '2001:db8:1::1', gateway: '2001:db8:a::1' }), 1 * S)).toBe(true);
     // Looked up in the record's namespace, for its user and port.
-    expect(queries[0]).toEqual<RouteQuery>({ nsPath: '/run/netns/srct-host', family: 4, daddr: '198.18.1.1', uid: 0, dport: 8080 });
+    expect(queries[0]).toEqual<RouteQuery>({ nsPath: '/run/netns/srct-host', family: 4, daddr: '198.18.1.1', uid: 0, dport: 8080, mark: 0, oif: null });
     expect(queries.map((q) => q.family)).toEqual([4, 4, 6]);
   });
 
@@ -81,6 +81,27 @@ describe('a route\'s src, as the socket used it', () => {
     rs.of(facts({ uid: 1000 }), 3.2 * S);
     rs.of(facts({ dport: 443 }), 3.2 * S);
     expect(queries).toHaveLength(4);
+  });
+
+  it('looks up as the socket did: with its mark, and out of its device when bound to one; each its own lookup', () => {
+    const { rs, queries } = withTable({ '198.18.1.1': WITH_SRC });
+    rs.of(facts(), 1 * S);
+    expect(rs.of(facts({ mark: 0x2a }), 1 * S)).toBe(true);
+    expect(rs.of(facts({ devBound: true }), 1 * S)).toBe(true);
+    expect(rs.of(facts({ mark: 7, devBound: true }), 1 * S)).toBe(true);
+    rs.of(facts({ mark: 0x2a }), 1.5 * S); // kept, as any answer
+    expect(queries.map((q) => [q.mark, q.oif])).toEqual([[0, null], [0x2a, null], [0, 'srct-upa'], [7, 'srct-upa']]);
+  });
+
+  it('passes the mark and the device to ip route get', () => {
+    // Only the arguments: the real lookup runs in test/e2e/policy-routing.test.ts.
+    const seen: string[][] = [];
+    seen.push(ipFibmatchArgs({ nsPath: null, family: 4, daddr: '198.18.1.1', uid: 5, dport: 80, mark: 0, oif: null }));
+    seen.push(ipFibmatchArgs({ nsPath: '/run/netns/x', family: 6, daddr: '2001:db8::1', uid: 0, dport: 443, mark: 0xffffffff, oif: 'up-b' }));
+    expect(seen).toEqual([
+      ['ip', '-j', '-4', 'route', 'get', 'fibmatch', '198.18.1.1', 'uid', '5', 'ipproto', 'tcp', 'dport', '80'],
+      ['nsenter', '--net=/run/netns/x', 'ip', '-j', '-6', 'route', 'get', 'fibmatch', '2001:db8::1', 'uid', '0', 'ipproto', 'tcp', 'dport', '443', 'mark', '4294967295', 'oif', 'up-b'],
+    ]);
   });
 
   it('keeps no answer from a lookup that could not be made (the process went before nsenter opened its namespace)', () => {

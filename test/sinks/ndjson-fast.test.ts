@@ -37,7 +37,7 @@ describe('connection records as NDJSON', () => {
     const variants: ConnectionRecord[] = [
       base,
       hostileRecord,
-      { ...base, comm: '\x1b[2J\n"\\\t\u2028\ufffd', commHex: '1b5b324a0a225c09', cmdline: null, saddr: null, sport: null, errno: null, error: null, latencyMs: null, sourceReason: null, dev: null, gateway: null, routeSrc: null, stateRaw: null },
+      { ...base, comm: '\x1b[2J\n"\\\t\u2028\ufffd', commHex: '1b5b324a0a225c09', cmdline: null, saddr: null, sport: null, errno: null, error: null, latencyMs: null, sourceReason: null, dev: null, gateway: null, routeSrc: null, mark: null, stateRaw: null },
       { ...base, cmdline: 'x\ud800y', latencyMs: Number.NaN, family: 4, saddr: '192.0.2.1', daddr: '198.51.100.1' },
       // Fragments are reused while their fields repeat: a change of any one field alone, right after base, must show.
       ...CONNECTION_FIELDS.flatMap((k) => {

@@ -65,10 +65,10 @@ describe('CSV', () => {
 
   it('writes every contract column in header order', () => {
     const cells = toCsvRow(record);
-    expect(CSV_HEADER.split(',')).toHaveLength(25);
+    expect(CSV_HEADER.split(',')).toHaveLength(26);
     expect(cells).toBe(
       '2026-11-26T05:20:17.035Z,42,43,1,0,"\x1b[2J\nrm -rf\t""x""","\'=HYPERLINK(""http://evil"")",4026531833,tcp,6,' +
-      '2001:db8:53::1,40000,2001:db8:1::1,8080,refused,111,ECONNREFUSED,0.2,route,"up""a",2001:db8:a::1,7,1b5b324a0a726d202d7266092278 22,lab\thost,true',
+      '2001:db8:53::1,40000,2001:db8:1::1,8080,refused,111,ECONNREFUSED,0.2,route,"up""a",2001:db8:a::1,7,1b5b324a0a726d202d7266092278 22,lab\thost,true,4660',
     );
   });
 });

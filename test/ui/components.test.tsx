@@ -71,7 +71,7 @@ describe('Details', () => {
     expect(within(panel).getByTestId('detail-error').textContent).toBe('errorECONNREFUSED');
     expect(within(panel).getByTestId('detail-cgroup').className).toBe('extra');
     expect(within(panel).getByTestId('detail-cgroup').textContent).toBe('cgroupextra/system.slice/nginx.service');
-    expect(panel.querySelectorAll('[data-testid^="detail-"]').length).toBe(27);
+    expect(panel.querySelectorAll('[data-testid^="detail-"]').length).toBe(28);
   });
 
   it('answers why this source first, above the fields, and boxes a long command line', () => {

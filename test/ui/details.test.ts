@@ -32,9 +32,15 @@ describe('details rows', () => {
       { key: 'commHex', value: '6375726c', extra: false },
       { key: 'netnsName', value: 'null', extra: false },
       { key: 'routeSrc', value: 'null', extra: false },
+      { key: 'mark', value: '0', extra: false },
       { key: 'cgroup', value: '/system.slice/x.service', extra: true },
       { key: 'marks', value: '[1,2]', extra: true },
     ]);
+  });
+
+  it('shows a mark in hex, as fwmark rules are written, with its decimal', () => {
+    const mark = (m: number | null) => detailRows(record({ mark: m })).find((r) => r.key === 'mark')!.value;
+    expect([mark(0x2a), mark(0xffffffff), mark(0), mark(null)]).toEqual(['0x2a (42)', '0xffffffff (4294967295)', '0', 'null']);
   });
 
   it('formats endpoints with brackets for IPv6', () => {

@@ -29,6 +29,7 @@ export function record(over: Partial<ConnectionRecord> & Record<string, unknown>
     dev: 'eth0',
     gateway: '10.0.0.1',
     routeSrc: null,
+    mark: 0,
     stateRaw: 1,
     ...over,
   } as ConnectionRecord;

@@ -22,6 +22,16 @@ describe('why this source', () => {
     expect(v6).toContain('has no src attribute, so the kernel took the address IPv6 source selection prefers (usually one on srct-upb): 2001:db8:b::2.');
   });
 
+  it('names a marked socket\'s mark, which policy routing may have gone by; a bound or unmarked one does not get the note', () => {
+    const marked = whySource(record({ saddr: '192.0.2.77', daddr: '198.18.7.1', dev: 'up-a', gateway: '198.51.100.1', routeSrc: true, mark: 0x2a }));
+    expect(marked).toBe('No bind(): the route to 198.18.7.1, out up-a via 198.51.100.1, has src 192.0.2.77, and the kernel used it. ' +
+      'To send from another address, change src on that route. ' +
+      'The socket carried mark 0x2a (SO_MARK), which ip rules (fwmark) may route by: check with ip route get 198.18.7.1 mark 0x2a.');
+    expect(whySource(record({ routeSrc: true, mark: 0 }))).not.toContain('mark');
+    expect(whySource(record({ routeSrc: true, mark: null }))).not.toContain('mark');
+    expect(whySource(record({ sourceReason: 'bind', mark: 0x2a }))).not.toContain('mark');
+  });
+
   it('an on-link route says so instead of naming a next hop', () => {
     expect(whySource(record({ gateway: null }))).toContain('from the route to 93.184.216.34, out eth0 (on-link).');
   });

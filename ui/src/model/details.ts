@@ -18,9 +18,14 @@ function show(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** A mark as fwmark rules are usually written (hex), with its decimal. */
+function showField(key: string, v: unknown): string {
+  return key === 'mark' && typeof v === 'number' && v !== 0 ? `0x${v.toString(16)} (${v})` : show(v);
+}
+
 export function detailRows(rec: ConnectionRecord): DetailRow[] {
   const rows: DetailRow[] = [{ key: 'type', value: rec.type, extra: false }];
-  for (const f of CONNECTION_FIELDS) rows.push({ key: f, value: show(rec[f]), extra: false });
+  for (const f of CONNECTION_FIELDS) rows.push({ key: f, value: showField(f, rec[f]), extra: false });
   for (const key of Object.keys(rec)) {
     if (!KNOWN.has(key)) rows.push({ key, value: show((rec as unknown as Record<string, unknown>)[key]), extra: true });
   }

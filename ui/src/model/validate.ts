@@ -47,6 +47,7 @@ const CONNECTION_CHECKS: Record<Exclude<keyof ConnectionRecord, 'type'>, (v: unk
   dev: orNull(isStr),
   gateway: orNull(isStr),
   routeSrc: orNull((v): v is boolean => typeof v === 'boolean'),
+  mark: orNull((v): v is number => isCount(v) && v <= 0xffffffff),
   stateRaw: orNull(isInt),
 };
 

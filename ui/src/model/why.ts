@@ -1,6 +1,6 @@
 // The details panel's answer to the question srctrace exists for: why did this
 // connection use this source address? One sentence from the record's own
-// fields (sourceReason, dev, gateway, routeSrc, errno); nothing is looked up
+// fields (sourceReason, dev, gateway, routeSrc, mark, errno); nothing is looked up
 // here. routeSrc came from the agent's lookup of the route as the record was
 // made, believed only while it matched the socket's own route (route-src.ts).
 import { routeLabel } from '../../../agent/model/format.js';
@@ -30,7 +30,20 @@ function noSource(r: ConnectionRecord): string {
   }
 }
 
+/**
+ * A marked socket may have been routed by `ip rule ... fwmark`: another table
+ * than a plain `ip route get` reads (the agent's lookup passed the mark).
+ */
+function markNote(r: ConnectionRecord): string {
+  return r.mark ? ` The socket carried mark 0x${r.mark.toString(16)} (SO_MARK), which ip rules (fwmark) may route by: check with ip route get ${r.daddr} mark 0x${r.mark.toString(16)}.` : '';
+}
+
 export function whySource(r: ConnectionRecord): string {
+  const why = whySourceOnly(r);
+  return r.saddr !== null && r.sourceReason === 'route' ? why + markNote(r) : why;
+}
+
+function whySourceOnly(r: ConnectionRecord): string {
   if (r.saddr === null) return noSource(r);
   const route = routeText(r);
   if (r.sourceReason === 'bind') {
