@@ -67,7 +67,8 @@ export function toRecord(a: Attempt, ctx: RecordContext): ConnectionRecord {
   const dev = end?.route.devBytes ? commToString(end.route.devBytes) : null;
   const gateway = end?.route.gateway ?? null;
   let routeSrc: boolean | null = null;
-  if (!s.bound && dev !== null && ctx.routeSrc) {
+  // Without the mark (a start from @pend) the lookup could take another table than the kernel did.
+  if (!s.bound && dev !== null && s.mark !== null && ctx.routeSrc) {
     const f = routeFacts;
     f.netns = s.netns; f.pid = s.pid; f.family = s.family; f.uid = s.uid; f.saddr = s.saddr; f.daddr = s.daddr; f.dport = s.dport; f.dev = dev; f.gateway = gateway; f.mark = s.mark; f.devBound = s.devBound;
     routeSrc = ctx.routeSrc(f, end!.ts);

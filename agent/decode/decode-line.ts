@@ -75,16 +75,18 @@ function familyOf(raw: string): 4 | 6 | null {
 }
 
 /**
- * A start from the kernel-side record (C, P line or @pend entry), its fields at
+ * A start from the kernel-side record (C, S, P line or @pend entry), its fields at
  * the C line's positions: ts sk pid tid ppid uid netns family s0 s1 d0 d1 dport
- * userlocks start comm0 comm1.
+ * userlocks start comm0 comm1. `marked`: the userlocks field carries the
+ * socket's mark and device binding (C and S lines); P lines and @pend
+ * entries carry sk_userlocks alone, so their mark is not known.
  */
-function startFrom(f: string[]): StartEvent | null {
+function startFrom(f: string[], marked: boolean): StartEvent | null {
   if (familyOf(f[7]!) === null) return null;
   const s = addrFromWords(f[8]!, f[9]!);
   const d = addrFromWords(f[10]!, f[11]!);
   // Spelled out rather than spreading task(): this runs for every connect.
-  const fl = sockFlags(f[13]!);
+  const fl = marked ? sockFlags(f[13]!) : { bound: (Number(f[13]) & 4) !== 0, devBound: false, mark: null };
   return {
     kind: 'start', ts: Number(f[0]), sk: f[1]!,
     pid: Number(f[2]), tid: Number(f[3]), ppid: Number(f[4]), uid: Number(f[5]),
@@ -94,12 +96,13 @@ function startFrom(f: string[]): StartEvent | null {
 }
 
 /**
- * The userlocks field (decimal): sk_userlocks in its low byte (4: a bound
- * address), 0x100 for a socket bound to a device, the socket's mark in the
- * upper 32 bits (bpf/srctrace-tracepoint.bt). Lines of earlier programs
- * carry sk_userlocks alone, which reads as no device and no mark.
+ * The userlocks field of C and S lines (decimal): sk_userlocks in its low
+ * byte (4: a bound address), 0x100 for a socket bound to a device, the
+ * socket's mark in the upper 32 bits (bpf/srctrace-tracepoint.bt). Lines of
+ * earlier programs carry sk_userlocks alone, which reads as no device and
+ * mark 0.
  */
-export function sockFlags(text: string): { bound: boolean; devBound: boolean; mark: number } {
+export function sockFlags(text: string): { bound: boolean; devBound: boolean; mark: number | null } {
   // Up to 15 digits is exact as a double; a mark makes the value larger.
   const low = text.length <= 15 ? Number(text) % 0x1_0000_0000 : Number(BigInt(text) & 0xffff_ffffn);
   const mark = text.length <= 15 ? Math.floor(Number(text) / 0x1_0000_0000) : Number((BigInt(text) >> 32n) & 0xffff_ffffn);
@@ -124,7 +127,7 @@ function decodePending(line: string): ProbeEvent {
   if (v.some((x) => BigInt(x) >= 1n << 64n)) return malformed(line, '@pend field exceeds 64 bits');
   // Lay the tuple out at the C line's positions so startFrom() reads both.
   const f = [v[0]!, m[1]!, v[1]!, v[2]!, v[3]!, v[4]!, v[5]!, v[6]!, word(7), word(8), word(9), word(10), v[11]!, v[12]!, v[13]!, word(14), word(15)];
-  return startFrom(f) ?? malformed(line, `@pend family ${v[6]} is neither AF_INET nor AF_INET6`);
+  return startFrom(f, false) ?? malformed(line, `@pend family ${v[6]} is neither AF_INET nor AF_INET6`);
 }
 
 export function decodeLine(line: string): ProbeEvent {
@@ -165,7 +168,7 @@ export function decodeLine(line: string): ProbeEvent {
     case 'O':
       return { kind: 'outcome', ts: Number(f[0]), sk: f[1]!, newState: Number(f[2]), sport: Number(f[3]), skErr: Number(f[4]), route: routeFrom(f[5]!, f[6]!, f[7]!, f[8]!) };
     case 'C': {
-      const start = startFrom(f);
+      const start = startFrom(f, true);
       if (!start) return malformed(line, `C family ${f[7]} is neither AF_INET nor AF_INET6`);
       return {
         kind: 'joined', start,
@@ -176,7 +179,7 @@ export function decodeLine(line: string): ProbeEvent {
     case 'S':
       // P: a start whose outcome never fired (its socket began a new connect);
       // S: a start whose outcome follows as an O line. Both start the same way.
-      return startFrom(f) ?? malformed(line, `${tag} family ${f[7]} is neither AF_INET nor AF_INET6`);
+      return startFrom(f, tag === 'S') ?? malformed(line, `${tag} family ${f[7]} is neither AF_INET nor AF_INET6`);
     case 'S16': {
       if (familyOf(f[7]!) === null) return malformed(line, `S family ${f[7]} is neither AF_INET nor AF_INET6`);
       const s = normaliseAddr(f[8]!);

@@ -29,8 +29,11 @@ export interface StartEvent extends TaskInfo {
   bound: boolean;
   /** The socket was bound to a device (SO_BINDTODEVICE, a VRF): its route lookup was confined to it. */
   devBound: boolean;
-  /** The socket's mark (SO_MARK; 0 none), which `ip rule ... fwmark` selects routes by. */
-  mark: number;
+  /**
+   * The socket's mark (SO_MARK; 0 none), which `ip rule ... fwmark` selects
+   * routes by; null when the line did not carry it (P lines, @pend entries).
+   */
+  mark: number | null;
 }
 
 /** The route a socket used, read from its cached dst at the outcome. */
