@@ -6,21 +6,26 @@
 // kernel reuses a deleted namespace's inode number for a new one, so a name
 // is never trusted for longer than that. A storm from one namespace costs one
 // comparison per record. Docker keeps its containers' namespaces out of
-// `ip netns`, under /run/docker/netns/SANDBOX (the id `docker inspect` gives
-// as NetworkSettings.SandboxKey): those are named "docker:SANDBOX". Docker's
+// `ip netns`, under /run/docker/netns/SANDBOX: those are named
+// "docker:CONTAINER" after the container that made it (docker-names.ts),
+// or "docker:SANDBOX" when no container config names it. Docker's
 // own link to the host's namespace there ("default") is not a container's,
 // so the host's namespace stays unnamed. Namespaces without a name (the
 // host's own, other runtimes' that do not use /run/netns) get null.
 import { readdirSync, readlinkSync, statSync } from 'node:fs';
+import { dockerNamer } from './docker-names.js';
 
 const REREAD_NS = 2e9;
 
-/** A directory of namespace bind mounts, and what its names are prefixed with. */
-export interface NetnsDir { dir: string; prefix: string }
+/**
+ * A directory of namespace bind mounts, what its names are prefixed with,
+ * and what turns an entry into a name (the entry itself when absent).
+ */
+export interface NetnsDir { dir: string; prefix: string; label?: (entry: string) => string }
 
 export const NETNS_DIRS: readonly NetnsDir[] = [
   { dir: '/run/netns', prefix: '' },
-  { dir: '/run/docker/netns', prefix: 'docker:' },
+  { dir: '/run/docker/netns', prefix: 'docker:', label: dockerNamer() },
 ];
 
 /** The inode in a /proc/PID/ns/net link's text ("net:[4026531840]"), or null. */
@@ -85,7 +90,7 @@ export class NetnsNames {
     this.readAtNs = nowNs;
     const names = new Map<number, string | null>();
     const paths = new Map<number, string>();
-    for (const { dir, prefix } of this.dirs) {
+    for (const { dir, prefix, label } of this.dirs) {
       let entries: string[];
       try {
         entries = readdirSync(dir);
@@ -97,7 +102,7 @@ export class NetnsNames {
           const ino = statSync(`${dir}/${e}`).ino;
           // An earlier directory's name stands (ip netns names are the operator's own).
           if (names.has(ino) || (prefix && ino === this.hostNetns)) continue;
-          names.set(ino, `${prefix}${e}`);
+          names.set(ino, `${prefix}${label ? label(e) : e}`);
           paths.set(ino, `${dir}/${e}`);
         } catch {
           // Deleted while we looked, or a file left unmounted.

@@ -33,7 +33,11 @@ export interface ConnectionRecord {
   cmdline: string | null;
   /** Network namespace inode number. */
   netns: number;
-  /** Its name under /run/netns (as `ip netns` lists it), or "docker:SANDBOX" (/run/docker/netns), else null (the host's own, unnamed ones). */
+  /**
+   * Its name under /run/netns (as `ip netns` lists it), or "docker:CONTAINER"
+   * for a Docker container's (/run/docker/netns; "docker:SANDBOX" when no
+   * container config names it), else null (the host's own, unnamed ones).
+   */
   netnsName: string | null;
   proto: 'tcp';
   family: 4 | 6;

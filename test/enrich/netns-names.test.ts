@@ -37,7 +37,7 @@ describe('network namespace names', () => {
     expect(names.name(hostLink, 100 * S)).toBeNull();
     expect(names.name(named, 100 * S)).toBe('srct-host');
     // The default directories: /run/netns, then Docker's.
-    expect(NETNS_DIRS).toEqual([{ dir: '/run/netns', prefix: '' }, { dir: '/run/docker/netns', prefix: 'docker:' }]);
+    expect(NETNS_DIRS.map((d) => [d.dir, d.prefix])).toEqual([['/run/netns', ''], ['/run/docker/netns', 'docker:']]);
   });
 
   it('names a namespace by its inode, null for one without a name or without the directory', () => {
