@@ -9,6 +9,8 @@ export type Format = 'table' | 'ndjson' | 'csv';
 export interface TraceArgs {
   command: 'trace' | 'ui';
   pids: number[];
+  /** --children: also the --pid processes' descendants. */
+  children: boolean;
   comms: string[];
   format: Format | null;
   output: string | null;
@@ -26,6 +28,7 @@ export type Parsed =
 
 const OPTIONS = {
   pid: { type: 'string', short: 'p', multiple: true },
+  children: { type: 'boolean' },
   comm: { type: 'string', short: 'c', multiple: true },
   format: { type: 'string', short: 'f' },
   output: { type: 'string', short: 'o' },
@@ -104,12 +107,14 @@ export function parseCli(argv: string[]): Parsed {
   if (backend !== 'auto' && backend !== 'tracepoint' && backend !== 'rawtracepoint' && backend !== 'kprobe') {
     throw new UsageError(`--backend must be auto, tracepoint, rawtracepoint or kprobe, got "${backend}"`);
   }
+  if (v.children && (v.pid ?? []).length === 0) throw new UsageError('--children applies to --pid: srctrace --pid PID --children; see srctrace --help');
   for (const c of v.comm ?? []) {
     if (c === '' || Buffer.byteLength(c) > 15) throw new UsageError(`--comm expects a task name of 1 to 15 bytes (the kernel keeps 15), got "${c}"`);
   }
   return {
     command: sub,
     pids: (v.pid ?? []).map((p) => positiveInt('--pid', p)),
+    children: v.children ?? false,
     comms: v.comm ?? [],
     format,
     output: v.output ?? null,

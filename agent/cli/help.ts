@@ -11,6 +11,8 @@ Options:
   -p, --pid PID          only connections of this process (repeatable; a
                          thread id selects that thread); without --comm the
                          trace ends once all of them have exited
+      --children         with --pid: also the processes below them (a
+                         service's workers, a script's commands)
   -c, --comm NAME        only connections of tasks with this name (repeatable)
   -f, --format FMT       table | ndjson | csv (default: table on a terminal,
                          ndjson when stdout is a pipe or file)

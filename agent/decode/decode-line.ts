@@ -31,6 +31,8 @@ const LAYOUT = {
   // F lines of earlier programs (as in loopback-hostile-names.txt) had no synsent field.
   F16: ['dec', 'dec', 'hex', 'dec', 'dec', 'sdec', 'dec', 'dec', 'dec', 'dec', 'word', 'word', 'word', 'dec', 'word', 'word'],
   X: ['dec', 'dec', 'dec', 'dec', ...Array<Kind>(16).fill('word')],
+  // A fork (bpf/process-fork.bt, with --children): ts parent child.
+  K: ['dec', 'dec', 'dec'],
   READY: ['dec'],
   // Markers around the periodic @pend dump (bpf/pend-dump.bt) and before END's.
   D: ['dec'],
@@ -159,6 +161,8 @@ export function decodeLine(line: string): ProbeEvent {
   switch (tag) {
     case 'READY':
       return { kind: 'ready', ts: Number(f[0]) };
+    case 'K':
+      return { kind: 'fork', ts: Number(f[0]), parent: Number(f[1]), child: Number(f[2]) };
     case 'D':
     case 'E':
     case 'Z':

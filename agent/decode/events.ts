@@ -86,6 +86,9 @@ export interface ExecEvent {
   truncated: boolean;
 }
 
+/** A fork (bpf/process-fork.bt, with --children): `child` was made by process `parent`. */
+export interface ForkEvent { kind: 'fork'; ts: number; parent: number; child: number }
+
 /**
  * A whole attempt from one C line: the start (kept in the kernel until the
  * outcome) and its outcome. The pipeline feeds both halves to the correlator.
@@ -108,4 +111,4 @@ export interface InfoEvent { kind: 'info'; text: string }
 export interface MalformedEvent { kind: 'malformed'; line: string; reason: string }
 
 export type ProbeEvent =
-  | StartEvent | OutcomeEvent | JoinedEvent | LineCountEvent | ConnectErrorEvent | ExecEvent | ReadyEvent | PendDumpEvent | LostEvent | InfoEvent | MalformedEvent;
+  | StartEvent | OutcomeEvent | JoinedEvent | LineCountEvent | ConnectErrorEvent | ExecEvent | ForkEvent | ReadyEvent | PendDumpEvent | LostEvent | InfoEvent | MalformedEvent;

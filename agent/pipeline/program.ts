@@ -14,22 +14,25 @@ export interface ProgramOptions {
   pendDumpSeconds?: number;
   /** The bpftrace is older than 0.15 (legacy-bpftrace.ts): only the tracepoint set exists for it. */
   legacy?: boolean;
+  /** --children: add bpf/process-fork.bt (a line per fork). */
+  children?: boolean;
 }
 
-export function programFiles(backend: Backend, legacy = false): string[] {
+export function programFiles(backend: Backend, legacy = false, children = false): string[] {
+  const forks = children ? ['process-fork.bt'] : [];
   // pend-dump.bt: only the sets that keep pending connects in the kernel (@pend).
-  if (!legacy) return [`srctrace-${backend}.bt`, 'outcome-common.bt', 'process-exec.bt', ...(backend === 'kprobe' ? [] : ['pend-dump.bt'])];
+  if (!legacy) return [`srctrace-${backend}.bt`, 'outcome-common.bt', 'process-exec.bt', ...forks, ...(backend === 'kprobe' ? [] : ['pend-dump.bt'])];
   if (backend !== 'tracepoint') throw new Error(`bpftrace 0.14 runs only the tracepoint set, not ${backend}`);
   // READY last: it fires only once everything above it is attached.
-  return ['srctrace-tracepoint-0.14.bt', 'process-exec.bt', 'ready-0.14.bt'];
+  return ['srctrace-tracepoint-0.14.bt', 'process-exec.bt', ...forks, 'ready-0.14.bt'];
 }
 
-export function programFor(backend: Backend, { root = repoRoot(), legacy = false, pendDumpSeconds = PEND_DUMP_SECONDS }: ProgramOptions = {}): string {
+export function programFor(backend: Backend, { root = repoRoot(), legacy = false, pendDumpSeconds = PEND_DUMP_SECONDS, children = false }: ProgramOptions = {}): string {
   const read = (name: string) => {
     const text = readFileSync(join(root, 'bpf', name), 'utf8');
     return name === 'pend-dump.bt' ? text.replace(/^interval:s:\d+$/m, `interval:s:${pendDumpSeconds}`) : text;
   };
-  return programFiles(backend, legacy).map(read).join('\n');
+  return programFiles(backend, legacy, children).map(read).join('\n');
 }
 
 export const PEND_DUMP_SECONDS = 10;

@@ -21,6 +21,7 @@ import type { Sink } from '../sinks/sink.js';
 import { makeFilter, type RecordFilter } from './filter.js';
 import { LineAudit } from './line-audit.js';
 import { programFor } from './program.js';
+import { Descendants } from '../enrich/process-tree.js';
 
 export interface TraceOptions {
   backend: Backend;
@@ -87,6 +88,8 @@ export class Tracer {
   };
   private readonly routeSrc = new RouteSrc(nsPathFinder((inode) => this.netns.path(inode)));
   private readonly keep: (r: SrcRecord) => boolean;
+  /** --children: which processes are below the --pid ones (fed by process-fork.bt's lines). */
+  private readonly descendants: Descendants | null;
   private readonly supervisor: Supervisor;
   private ticker: NodeJS.Timeout | null = null;
   /** SRCTRACE_RAW_LOG=FILE keeps every bpftrace line (and drained connect, as a C line), for bug reports. */
@@ -106,7 +109,8 @@ export class Tracer {
   readonly summary: TraceSummary = { connections: 0, lostKernel: 0, lostAgent: 0, skippedRuns: 0, malformedLines: 0, pendingAtExit: 0, restarts: 0, error: null };
 
   constructor(private readonly opts: TraceOptions) {
-    this.keep = makeFilter(opts.filter);
+    this.descendants = opts.filter.children && opts.filter.pids.length > 0 ? new Descendants(opts.filter.pids) : null;
+    this.keep = makeFilter({ ...opts.filter, descendants: this.descendants ?? undefined });
     this.readMisses = opts.recursionMisses ?? recursionMisses;
     this.synSent = opts.synSentSnapshot ?? ((atNs, only) => synSentSnapshot(atNs, { only }));
     this.correlator = new Correlator({
@@ -126,7 +130,7 @@ export class Tracer {
       const view = this.kernelView(starts);
       return { atNs: view.atNs, ended: view.ended };
     });
-    const program = opts.program ?? programFor(opts.backend, { legacy: opts.legacy, pendDumpSeconds: opts.pendDumpSeconds });
+    const program = opts.program ?? programFor(opts.backend, { legacy: opts.legacy, pendDumpSeconds: opts.pendDumpSeconds, children: this.descendants !== null });
     this.supervisor = new Supervisor({
       bpftrace: opts.bpftrace,
       args: opts.bpftraceArgs,
@@ -228,6 +232,9 @@ export class Tracer {
         break;
       case 'exec':
         this.proc.onExec(ev.pid, ev.startNs, ev.argv, ev.truncated);
+        break;
+      case 'fork':
+        this.descendants?.onFork(ev.parent, ev.child);
         break;
       case 'lost':
         this.audit.onReportedLoss(ev.count);

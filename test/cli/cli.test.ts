@@ -50,6 +50,7 @@ describe('usage', () => {
     // Dashboard flags without "ui" would be ignored silently.
     [['--listen', '127.0.0.1:9000'], /^srctrace: --listen applies to the dashboard only: srctrace ui --listen \.\.\.; see srctrace --help$/],
     [['trace', '--open'], /^srctrace: --open applies to the dashboard only/],
+    [['--children'], /^srctrace: --children applies to --pid: srctrace --pid PID --children; see srctrace --help$/],
   ])('%j exits 2 with a one-line error', async (args, message) => {
     const r = await run(args);
     expect(r.exitCode).toBe(2);

@@ -51,6 +51,8 @@ describe('decodeLine on a real capture (loopback, hostile task names, unreachabl
   it('recognises bpftrace chatter', () => {
     expect(decodeLine('Attaching 5 probes...')).toEqual({ kind: 'info', text: 'Attaching 5 probes...' });
     expect(decodeLine('READY 708049192267')).toEqual({ kind: 'ready', ts: 708049192267 });
+    expect(decodeLine('K 708049192300 4242 4250')).toEqual({ kind: 'fork', ts: 708049192300, parent: 4242, child: 4250 });
+    expect(decodeLine('K 708049192300 4242')).toMatchObject({ kind: 'malformed', reason: 'K line has 2 fields, expected 3' });
     expect(decodeLine('Lost 17 events')).toEqual({ kind: 'lost', count: 17 });
     expect(decodeLine('')).toEqual({ kind: 'info', text: '' });
     // bpftrace's dump of @done at exit: the drain helper hands those connects over, so it is not a record (nor malformed).

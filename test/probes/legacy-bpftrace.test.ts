@@ -23,6 +23,8 @@ describe('which bpftrace gets the 0.14 program', () => {
 describe('the 0.14 program', () => {
   it('is the tracepoint set only, READY last, with no BEGIN or END (Ubuntu\'s 0.14 cannot attach them)', () => {
     expect(programFiles('tracepoint', true)).toEqual(['srctrace-tracepoint-0.14.bt', 'process-exec.bt', 'ready-0.14.bt']);
+    // --children's fork probe goes before READY, which must come last.
+    expect(programFiles('tracepoint', true, true)).toEqual(['srctrace-tracepoint-0.14.bt', 'process-exec.bt', 'process-fork.bt', 'ready-0.14.bt']);
     expect(() => programFiles('kprobe', true)).toThrow(/0.14 runs only the tracepoint set/);
     expect(() => programFiles('rawtracepoint', true)).toThrow(/0.14 runs only the tracepoint set/);
     const program = programFor('tracepoint', { legacy: true });

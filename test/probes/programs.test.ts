@@ -23,6 +23,15 @@ describe.skipIf(!isRoot)('probe programs compile (bpftrace -d)', () => {
     expect(r.exitCode).toBe(0);
   });
 
+  it.each(['tracepoint', 'kprobe'] as const)('%s set with --children\'s fork probe', async (backend) => {
+    const program = programFor(backend, { children: true });
+    expect(program).toContain('tracepoint:sched:sched_process_fork');
+    expect(programFor(backend)).not.toContain('sched_process_fork');
+    const r = await dryRun(program);
+    expect(r.stderr).not.toMatch(/\bERROR: (?!Unknown error -1: couldn't set RLIMIT)/);
+    expect(r.exitCode).toBe(0);
+  });
+
   it('the tracepoint set\'s program for bpftrace 0.14 (also valid bpftrace 0.17)', async () => {
     const r = await dryRun(programFor('tracepoint', { legacy: true }));
     expect(r.stderr).not.toMatch(/\bERROR: (?!Unknown error -1: couldn't set RLIMIT)/);
