@@ -8,11 +8,10 @@
 // with src and one without: a lookup that ignored the mark would answer
 // "no src" for the marked socket, a wrong answer. Two namespaces of the
 // test's own, removed afterwards, also on failure.
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionRecord } from '../../agent/model/record.js';
 import { buildConnector, netnsInode, runConnector, type ClientLine } from '../helpers/connector.js';
-import { isRoot, NOT_ROOT_REASON, randomLabPrefix } from '../helpers/lab.js';
+import { hostAndRouter, isRoot, NOT_ROOT_REASON } from '../helpers/lab.js';
 import { startSrctrace } from '../helpers/srctrace.js';
 
 const SERVICE_A = '192.0.2.77'; // on the host's lo: src of the marked socket's route
@@ -24,20 +23,16 @@ const BY_DEVICE = '198.18.7.2'; // via a (metric 100), no src; via b (metric 200
 const MARK = 0x2a;
 
 describe.skipIf(!isRoot)(`policy routing by mark and by device${isRoot ? '' : ` (skipped: ${NOT_ROOT_REASON})`}`, () => {
-  const p = randomLabPrefix();
-  const host = `${p}-h`;
-  const rtr = `${p}-r`;
+  const { p, host, rtr, ip, veth, create, remove } = hostAndRouter();
   const upA = `${p}-ua`;
   const upB = `${p}-ub`;
-  const ip = (ns: string, ...args: string[]) => execa('ip', ['-n', ns, ...args]);
   let hostNetns = 0;
 
   beforeAll(async () => {
     await buildConnector();
-    await execa('ip', ['netns', 'add', host]);
-    await execa('ip', ['netns', 'add', rtr]);
+    await create();
     for (const [up, dn, hostAddr, rtrAddr] of [[upA, `${p}-da`, HOST_A, ROUTER_A], [upB, `${p}-db`, HOST_B, ROUTER_B]] as const) {
-      await execa('ip', ['link', 'add', up, 'netns', host, 'type', 'veth', 'peer', 'name', dn, 'netns', rtr]);
+      await veth(up, dn);
       await ip(host, 'addr', 'add', `${hostAddr}/24`, 'dev', up);
       await ip(rtr, 'addr', 'add', `${rtrAddr}/24`, 'dev', dn);
       await ip(host, 'link', 'set', up, 'up');
@@ -59,9 +54,7 @@ describe.skipIf(!isRoot)(`policy routing by mark and by device${isRoot ? '' : ` 
     await ip(rtr, 'route', 'add', `${SERVICE_B}/32`, 'via', HOST_B);
     hostNetns = await netnsInode(host);
   });
-  afterAll(async () => {
-    for (const ns of [host, rtr]) await execa('ip', ['netns', 'del', ns], { reject: false });
-  });
+  afterAll(remove);
 
   it('records the socket\'s mark, and whether the route it really took had src', async () => {
     const trace = await startSrctrace(['--format', 'ndjson']);

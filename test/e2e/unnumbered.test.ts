@@ -4,11 +4,10 @@
 // whether the route had a src: one route here has `src`, one has none (the
 // kernel then takes lo's address, as the uplink has none). Two namespaces of
 // the test's own, removed afterwards, also on failure.
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionRecord } from '../../agent/model/record.js';
 import { buildConnector, netnsInode, runConnector } from '../helpers/connector.js';
-import { isRoot, NOT_ROOT_REASON, randomLabPrefix } from '../helpers/lab.js';
+import { hostAndRouter, isRoot, NOT_ROOT_REASON } from '../helpers/lab.js';
 import { startSrctrace } from '../helpers/srctrace.js';
 
 const SERVICE = '192.0.2.77'; // on the host's lo
@@ -17,18 +16,14 @@ const WITHOUT_SRC = '203.0.113.78'; // routed via fe80::2, no src
 const ROUTER_LL = 'fe80::2';
 
 describe.skipIf(!isRoot)(`IPv4 over an IPv6 next hop (BGP unnumbered)${isRoot ? '' : ` (skipped: ${NOT_ROOT_REASON})`}`, () => {
-  const p = randomLabPrefix();
-  const host = `${p}-h`;
-  const rtr = `${p}-r`;
+  const { p, host, rtr, ip, veth, create, remove } = hostAndRouter();
   const up = `${p}-up`;
-  const ip = (ns: string, ...args: string[]) => execa('ip', ['-n', ns, ...args]);
   let hostNetns = 0;
 
   beforeAll(async () => {
     await buildConnector();
-    await execa('ip', ['netns', 'add', host]);
-    await execa('ip', ['netns', 'add', rtr]);
-    await execa('ip', ['link', 'add', up, 'netns', host, 'type', 'veth', 'peer', 'name', `${p}-dn`, 'netns', rtr]);
+    await create();
+    await veth(up, `${p}-dn`);
     for (const [ns, dev, ll] of [[host, up, 'fe80::1'], [rtr, `${p}-dn`, ROUTER_LL]] as const) {
       await ip(ns, 'link', 'set', 'lo', 'up');
       await ip(ns, 'link', 'set', dev, 'up');
@@ -42,9 +37,7 @@ describe.skipIf(!isRoot)(`IPv4 over an IPv6 next hop (BGP unnumbered)${isRoot ? 
     await ip(rtr, 'route', 'add', `${SERVICE}/32`, 'via', 'inet6', 'fe80::1', 'dev', `${p}-dn`);
     hostNetns = await netnsInode(host);
   });
-  afterAll(async () => {
-    for (const ns of [host, rtr]) await execa('ip', ['netns', 'del', ns], { reject: false });
-  });
+  afterAll(remove);
 
   it('records the IPv6 next hop, the source from lo, and whether the route had src', async () => {
     const trace = await startSrctrace(['--format', 'ndjson']);

@@ -2,6 +2,7 @@
 // lab, removed in afterAll and also when the worker exits, is interrupted or
 // hits an uncaught error (synchronously, since nothing async runs then).
 import { randomBytes } from 'node:crypto';
+import { execa } from 'execa';
 import { afterAll, beforeAll } from 'vitest';
 import { labDown, labDownSync, labTopology, labUp, type LabTopology } from '../../agent/lab/index.js';
 
@@ -66,4 +67,28 @@ export function withLab(options: { prefix?: string; up?: boolean } = {}): LabHan
     release();
   });
   return handle;
+}
+
+/**
+ * Two namespaces of a test's own, "host" and "router", for topologies the
+ * lab does not build (BGP unnumbered, policy routing): made by create() in
+ * beforeAll, removed by remove() in afterAll (which runs after a failure too).
+ */
+export function hostAndRouter() {
+  const p = randomLabPrefix();
+  const host = `${p}-h`;
+  const rtr = `${p}-r`;
+  return {
+    p, host, rtr,
+    ip: (ns: string, ...args: string[]) => execa('ip', ['-n', ns, ...args]),
+    /** A veth pair: `hostDev` in host, `rtrDev` in router. */
+    veth: (hostDev: string, rtrDev: string) => execa('ip', ['link', 'add', hostDev, 'netns', host, 'type', 'veth', 'peer', 'name', rtrDev, 'netns', rtr]),
+    async create(): Promise<void> {
+      await execa('ip', ['netns', 'add', host]);
+      await execa('ip', ['netns', 'add', rtr]);
+    },
+    async remove(): Promise<void> {
+      for (const ns of [host, rtr]) await execa('ip', ['netns', 'del', ns], { reject: false });
+    },
+  };
 }
