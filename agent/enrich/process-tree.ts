@@ -4,13 +4,15 @@
 // process's parent at connect time (ppid), which answers for a child even
 // after it exited. Further up, each ancestor's parent comes from the forks
 // seen while tracing (bpf/process-fork.bt: they outlive the processes, as a
-// subshell that forked the command and went), else from /proc/PID/stat as
-// of now (processes forked before tracing began). Answers are kept 2 s, by
+// subshell that forked the command and went), and from a snapshot of every
+// process's parent taken when the probes are attached (snapshot(): a
+// process forked before tracing may exit before its child's record is made),
+// else from /proc/PID/stat as of now. Answers are kept 2 s, by
 // wall time: a storm from one process costs one walk every 2 s, and a pid
 // that exits and comes back as another process's (pid reuse) is asked about
 // again soon. A process forked before tracing whose parent has exited was
 // reparented (to init or a subreaper) and is no longer found below it.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const KEEP_MS = 2000;
 /** Deeper chains are not walked: a guard against a loop through reused pids. */
@@ -38,6 +40,26 @@ export class Descendants {
 
   constructor(roots: readonly number[], private readonly parentOf: (pid: number) => number | null = procPpid, private readonly nowMs = () => performance.now()) {
     this.roots = new Set(roots);
+  }
+
+  /**
+   * Every process's parent now, from /proc: called once the probes are
+   * attached, so each process forked before tracing has its parent on record
+   * even after it exits (forks seen since are newer and stand).
+   */
+  snapshot(proc = '/proc'): void {
+    let pids: string[];
+    try {
+      pids = readdirSync(proc).filter((e) => /^\d+$/.test(e));
+    } catch {
+      return; // no /proc: the walk reads it per record, or finds nothing
+    }
+    for (const p of pids) {
+      const pid = Number(p);
+      if (this.forks.has(pid)) continue;
+      const parent = this.parentOf(pid);
+      if (parent !== null) this.forks.set(pid, parent);
+    }
   }
 
   /** Process `parent` forked `child` (a thread's id too: harmless). */

@@ -248,6 +248,7 @@ export class Tracer {
         // Each bpftrace run starts its @lines count from zero; judge what the last run printed.
         this.countUnread(this.audit.final());
         this.carryOver(this.pendWatch.reset(), now);
+        this.descendants?.snapshot(); // the fork probe runs now: what came before, from /proc
         break;
       case 'pend-dump':
         if (ev.edge === 'begin') this.pendWatch.begin(ev.ts);

@@ -103,22 +103,25 @@ describe.skipIf(!isRoot)(`srctrace end to end in a netns lab${isRoot ? '' : ` (s
     expect(seen.some(([pid]) => pid === other[0]!.pid)).toBe(false);
   });
 
-  it('--pid with --children also shows the processes below it: a grandchild whose parent makes no connection', async () => {
+  it('--pid with --children also shows the processes below it: grandchildren whose parents make no connection and are gone', async () => {
     const t = lab.topology;
     const d = destinationFor(t, 'with-src', 4);
     const args = ['-d', d.daddr, '-p', String(d.dport), '-n', '2'];
     const bin = await buildConnector();
-    // A shell that waits for a line, then runs the connector in a subshell: the
-    // subshell forks it (a command follows), so it is the shell's grandchild.
-    const script = 'read go; ( "$0" "$@"; true ); true';
+    // A shell whose subshells run the connector (they fork it: a command
+    // follows), so each connector is the shell's grandchild. The first
+    // subshell exists before srctrace starts (it waits for the line), the
+    // second is forked after; both exit before their child's records are made.
+    const script = '( read go; "$0" "$@"; true ); ( "$0" "$@"; true ); true';
     const parent = execa('ip', ['netns', 'exec', t.namespaces.host, 'sh', '-c', script, bin, ...args], { stdin: 'pipe' });
     const withChildren = await startSrctrace(['--format', 'ndjson', '--pid', String(parent.pid), '--children']);
     const without = await startSrctrace(['--format', 'ndjson', '--pid', String(parent.pid), '--duration', '30']);
     const other = await runConnector(t.namespaces.host, args); // not below the shell
     parent.stdin!.end('go\n');
     const below = (await parent).stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as ClientLine);
-    expect(below).toHaveLength(2);
-    expect(below[0]!.pid).not.toBe(parent.pid);
+    expect(below).toHaveLength(4);
+    expect(new Set(below.map((l) => l.pid)).size).toBe(2);
+    expect(below.some((l) => l.pid === parent.pid)).toBe(false);
     await withChildren.waitFor((r) => r.type === 'connection' && r.sport === below.at(-1)!.sport);
     // The shell has exited: the trace without --children ends by itself, with nothing.
     const [a, b] = await Promise.all([withChildren.stop(), without.stop()]);

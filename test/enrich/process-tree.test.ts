@@ -49,6 +49,25 @@ describe('descendants of a --pid', () => {
     expect(d.has(300, 101)).toBe(true);
   });
 
+  it('keeps a snapshot of every parent from when tracing began: a process forked before it may be gone by its child\'s record', () => {
+    const proc = mkdtempSync(join(tmpdir(), 'srctrace-proc-'));
+    try {
+      for (const p of ['1', '100', '101', '500', 'self', 'net']) mkdirSync(join(proc, p));
+      const parents = new Map([[1, 0], [100, 1], [101, 100], [500, 1]]);
+      let asked = 0;
+      const d = new Descendants([100], (p) => (asked++, parents.get(p) ?? null));
+      d.onFork(1, 500); // seen since: stands over the snapshot
+      d.snapshot(proc);
+      expect(asked).toBe(3); // 1, 100 and 101: not 500, nor the non-pid entries
+      parents.clear(); // the subshell 101 exits after forking 102
+      expect(d.has(102, 101)).toBe(true);
+      expect(d.has(501, 500)).toBe(false);
+      d.snapshot(join(proc, 'missing')); // no /proc: nothing, no throw
+    } finally {
+      rmSync(proc, { recursive: true, force: true });
+    }
+  });
+
   it('stops at init, which is no one\'s descendant unless it is the --pid, and at a loop of reused pids', () => {
     expect(new Descendants([1], () => null).has(5, 1)).toBe(true);
     let reads = 0;
