@@ -38,9 +38,9 @@ export class SrctraceRun {
   bpftracePid = 0;
   backend = '';
 
-  /** maxSeconds: --duration, so the agent stops by itself even if the benchmark dies. */
-  constructor(root: string, readonly output: string, maxSeconds: number) {
-    const argv = [join(root, 'bin', 'srctrace'), '--format', 'ndjson', '--output', output, '--duration', String(maxSeconds)];
+  /** maxSeconds: --duration, so the agent stops by itself even if the benchmark dies; extra: more flags. */
+  constructor(root: string, readonly output: string, maxSeconds: number, extra: string[] = []) {
+    const argv = [join(root, 'bin', 'srctrace'), '--format', 'ndjson', '--output', output, '--duration', String(maxSeconds), ...extra];
     // SIGTERM (a clean stop) if this process dies first; setpriv execs, so the pid is node's.
     const [file, args] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'TERM', '--', ...argv]] : [argv[0]!, argv.slice(1)];
     this.child = spawn(file, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
