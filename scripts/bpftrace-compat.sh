@@ -166,10 +166,7 @@ e2e() {
     return 0
   fi
   local failed
-  failed=$(node -e '
-    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-    console.log(r.testResults.filter((t) => t.status === "failed").map((t) => require("path").relative(process.cwd(), t.name)).join(" "));
-  ' "$json") || return 1
+  failed=$(node scripts/test-summary.mjs --failed-files "$json") || return 1
   [ -n "$failed" ] || return 1
   echo "compat: $name: $failed failed; running it once more" >&2
   # shellcheck disable=SC2086 # one word per file

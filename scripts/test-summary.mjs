@@ -1,11 +1,20 @@
 // Prints the closing lines of a test run from vitest JSON reports:
 //   node scripts/test-summary.mjs LABEL REPORT.json [RERUN.json]
+// or the files that failed, space-separated, to run again (test.sh and
+// bpftrace-compat.sh both do):
+//   node scripts/test-summary.mjs --failed-files REPORT.json
 // "LABEL: N passed, N failed, N skipped", then one line per failed test with
 // the first lines of its error. CI logs are often read from the end only, so
 // scripts/test.sh prints this last: a failure must be readable there, not
 // only hundreds of lines above it.
 import fs from "node:fs";
 import path from "node:path";
+
+if (process.argv[2] === '--failed-files') {
+  const r = JSON.parse(fs.readFileSync(process.argv[3], "utf8"));
+  console.log(r.testResults.filter((t) => t.status === "failed").map((t) => path.relative(process.cwd(), t.name)).join(" "));
+  process.exit(0);
+}
 
 const [label, reportFile, rerunFile] = process.argv.slice(2);
 if (!label || !reportFile) {

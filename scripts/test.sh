@@ -19,10 +19,7 @@ npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifac
 # fails the run.
 rerun=
 if [ "$status" -ne 0 ] && [ -s test-artifacts/vitest.json ]; then
-  failed=$(node -e '
-    const r = JSON.parse(require("fs").readFileSync("test-artifacts/vitest.json", "utf8"));
-    console.log(r.testResults.filter((t) => t.status === "failed").map((t) => require("path").relative(process.cwd(), t.name)).join(" "));
-  ') || failed=
+  failed=$(node scripts/test-summary.mjs --failed-files test-artifacts/vitest.json) || failed=
   if [ -n "$failed" ]; then
     echo "tests: $failed failed; running it once more" >&2
     rerun=test-artifacts/vitest-rerun.json

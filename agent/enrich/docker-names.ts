@@ -56,13 +56,13 @@ export function readDockerNames(dataRoot: string): Map<string, string> {
  * configs again, at most once every 2 s (`nowMs`), so a namespace whose
  * config comes late gets its name, and unnamed ones cost no read per record.
  */
-export function dockerNamer(dataRoot = dockerDataRoot(), read = readDockerNames, nowMs = () => performance.now()): (sandbox: string) => string {
+export function dockerNamer(dataRoot?: string, read = readDockerNames, nowMs = () => performance.now()): (sandbox: string) => string {
   let names = new Map<string, string>();
   let readAtMs = Number.NEGATIVE_INFINITY;
   return (sandbox) => {
     let name = names.get(sandbox);
     if (name === undefined && nowMs() - readAtMs >= 2000) {
-      names = read(dataRoot);
+      names = read((dataRoot ??= dockerDataRoot())); // daemon.json on first use: not at import, not without Docker namespaces
       readAtMs = nowMs();
       name = names.get(sandbox);
     }

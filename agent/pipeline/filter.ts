@@ -4,22 +4,20 @@
 // that thread: pids and thread ids share one number space, so neither can
 // match a stranger. With --children a --pid also matches every process
 // below it in the process tree (process-tree.ts).
-import { Descendants } from '../enrich/process-tree.js';
+import type { Descendants } from '../enrich/process-tree.js';
 import type { SrcRecord } from '../model/record.js';
 
 export interface RecordFilter {
   pids: number[];
   comms: string[];
-  /** --children: the pids' descendants match too. */
+  /** --children: the pids' descendants match too (through the tracer's Descendants, fed by fork lines). */
   children?: boolean;
-  /** Their lookup (tests pass their own); made from `pids` when absent. */
-  descendants?: Descendants;
 }
 
-export function makeFilter(f: RecordFilter): (r: SrcRecord) => boolean {
+/** `tree`: the --pid processes' descendants (with --children), else null. */
+export function makeFilter(f: RecordFilter, tree: Descendants | null = null): (r: SrcRecord) => boolean {
   const pids = new Set(f.pids);
   const comms = new Set(f.comms);
   if (pids.size === 0 && comms.size === 0) return () => true;
-  const tree = f.children && pids.size > 0 ? (f.descendants ?? new Descendants(f.pids)) : null;
   return (r) => r.type !== 'connection' || pids.has(r.pid) || pids.has(r.tid) || comms.has(r.comm) || (tree !== null && tree.has(r.pid, r.ppid));
 }

@@ -110,7 +110,7 @@ export class Tracer {
 
   constructor(private readonly opts: TraceOptions) {
     this.descendants = opts.filter.children && opts.filter.pids.length > 0 ? new Descendants(opts.filter.pids) : null;
-    this.keep = makeFilter({ ...opts.filter, descendants: this.descendants ?? undefined });
+    this.keep = makeFilter(opts.filter, this.descendants);
     this.readMisses = opts.recursionMisses ?? recursionMisses;
     this.synSent = opts.synSentSnapshot ?? ((atNs, only) => synSentSnapshot(atNs, { only }));
     this.correlator = new Correlator({

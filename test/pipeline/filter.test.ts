@@ -33,7 +33,7 @@ describe('makeFilter (--pid / --comm)', () => {
     const descendants = new Descendants([50], (p) => parents.get(p) ?? null);
     const grandchild = record({ pid: 52, ppid: 51 });
     const stranger = record({ pid: 60, ppid: 1 });
-    expect([grandchild, stranger, a, lost].filter(makeFilter({ pids: [50], comms: [], children: true, descendants }))).toEqual([grandchild, lost]);
+    expect([grandchild, stranger, a, lost].filter(makeFilter({ pids: [50], comms: [], children: true }, descendants))).toEqual([grandchild, lost]);
     expect([grandchild, stranger].filter(makeFilter({ pids: [50], comms: [] }))).toEqual([]);
   });
 });
