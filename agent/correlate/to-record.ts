@@ -48,7 +48,7 @@ export function wallClock(
 }
 
 /** Filled in for each record, not made anew: a storm makes tens of thousands a second (routeSrc keeps none of it). */
-const routeFacts: RouteFacts = { netns: 0, pid: 0, family: 4, uid: 0, saddr: '', daddr: '', dport: 0, dev: '', gateway: null, mark: 0, devBound: false };
+const routeFacts: RouteFacts = { netns: 0, pid: 0, family: 4, uid: 0, saddr: '', daddr: '', dport: 0, dev: '', gateway: null, mark: 0, devBound: false, boundSport: null, tos: 0 };
 
 export function toRecord(a: Attempt, ctx: RecordContext): ConnectionRecord {
   if (a.via === 'syscall') {
@@ -67,10 +67,11 @@ export function toRecord(a: Attempt, ctx: RecordContext): ConnectionRecord {
   const dev = end?.route.devBytes ? commToString(end.route.devBytes) : null;
   const gateway = end?.route.gateway ?? null;
   let routeSrc: boolean | null = null;
-  // Without the mark (a start from @pend) the lookup could take another table than the kernel did.
-  if (!s.bound && dev !== null && s.mark !== null && ctx.routeSrc) {
+  // Without the mark and TOS (a start from @pend) the lookup could take another table than the kernel did.
+  if (!s.bound && dev !== null && s.mark !== null && s.tos !== null && ctx.routeSrc) {
     const f = routeFacts;
     f.netns = s.netns; f.pid = s.pid; f.family = s.family; f.uid = s.uid; f.saddr = s.saddr; f.daddr = s.daddr; f.dport = s.dport; f.dev = dev; f.gateway = gateway; f.mark = s.mark; f.devBound = s.devBound;
+    f.boundSport = s.portBound ? sport : null; f.tos = s.tos;
     routeSrc = ctx.routeSrc(f, end!.ts);
   }
   return {

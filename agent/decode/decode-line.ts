@@ -88,27 +88,27 @@ function startFrom(f: string[], marked: boolean): StartEvent | null {
   const s = addrFromWords(f[8]!, f[9]!);
   const d = addrFromWords(f[10]!, f[11]!);
   // Spelled out rather than spreading task(): this runs for every connect.
-  const fl = marked ? sockFlags(f[13]!) : { bound: (Number(f[13]) & 4) !== 0, devBound: false, mark: null };
+  const fl = marked ? sockFlags(f[13]!) : { bound: (Number(f[13]) & 4) !== 0, portBound: (Number(f[13]) & 8) !== 0, devBound: false, mark: null, tos: null };
   return {
     kind: 'start', ts: Number(f[0]), sk: f[1]!,
     pid: Number(f[2]), tid: Number(f[3]), ppid: Number(f[4]), uid: Number(f[5]),
     startNs: Number(f[14]), commBytes: commBytesFromWords(f[15]!, f[16]!), netns: Number(f[6]),
-    family: d.family, saddr: s.addr, daddr: d.addr, sport: 0, dport: Number(f[12]), bound: fl.bound, devBound: fl.devBound, mark: fl.mark,
+    family: d.family, saddr: s.addr, daddr: d.addr, sport: 0, dport: Number(f[12]), bound: fl.bound, portBound: fl.portBound, devBound: fl.devBound, mark: fl.mark, tos: fl.tos,
   };
 }
 
 /**
  * The userlocks field of C and S lines (decimal): sk_userlocks in its low
- * byte (4: a bound address), 0x100 for a socket bound to a device, the
- * socket's mark in the upper 32 bits (bpf/srctrace-tracepoint.bt). Lines of
- * earlier programs carry sk_userlocks alone, which reads as no device and
- * mark 0.
+ * byte (4: a bound address, 8: a bound port), 0x100 for a socket bound to a
+ * device, its IP TOS byte in bits 16-23, the socket's mark in the upper 32
+ * bits (bpf/srctrace-tracepoint.bt). Lines of earlier programs carry
+ * sk_userlocks alone, which reads as no device, mark 0 and TOS 0.
  */
-export function sockFlags(text: string): { bound: boolean; devBound: boolean; mark: number | null } {
+export function sockFlags(text: string): Pick<StartEvent, 'bound' | 'portBound' | 'devBound' | 'mark' | 'tos'> {
   // Up to 15 digits is exact as a double; a mark makes the value larger.
   const low = text.length <= 15 ? Number(text) % 0x1_0000_0000 : Number(BigInt(text) & 0xffff_ffffn);
   const mark = text.length <= 15 ? Math.floor(Number(text) / 0x1_0000_0000) : Number((BigInt(text) >> 32n) & 0xffff_ffffn);
-  return { bound: (low & 4) !== 0, devBound: (low & 0x100) !== 0, mark };
+  return { bound: (low & 4) !== 0, portBound: (low & 8) !== 0, devBound: (low & 0x100) !== 0, mark, tos: (low >>> 16) & 0xff };
 }
 
 const ZERO_WORD = '0000000000000000';

@@ -27,6 +27,8 @@ export interface StartEvent extends TaskInfo {
   dport: number;
   /** The application bound a specific source address before connect(). */
   bound: boolean;
+  /** It bound a source port (SO_REUSEADDR clients, some load generators): the kernel's route lookup went by that port. */
+  portBound: boolean;
   /** The socket was bound to a device (SO_BINDTODEVICE, a VRF): its route lookup was confined to it. */
   devBound: boolean;
   /**
@@ -34,6 +36,11 @@ export interface StartEvent extends TaskInfo {
    * routes by; null when the line did not carry it (P lines, @pend entries).
    */
   mark: number | null;
+  /**
+   * The socket's IP TOS byte (IP_TOS), which routes and `ip rule ... tos`
+   * can select by (IPv4); null when the line did not carry it, as `mark`.
+   */
+  tos: number | null;
 }
 
 /** The route a socket used, read from its cached dst at the outcome. */

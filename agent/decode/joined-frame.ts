@@ -131,7 +131,7 @@ export function decodeFrame(b: Buffer, o = 0): JoinedEvent | MalformedEvent {
   }
   const socket = sk(v, o + SK);
   const d = addr(b, v, o + DADDR);
-  const locks = v.getUint32(o + USERLOCKS, true); // the userlocks word (decode-line.ts's sockFlags): sk_userlocks, 0x100 bound to a device
+  const locks = v.getUint32(o + USERLOCKS, true); // the userlocks word's low half (decode-line.ts's sockFlags): sk_userlocks, 0x100 bound to a device, the TOS byte
   return {
     kind: 'joined',
     start: {
@@ -139,7 +139,8 @@ export function decodeFrame(b: Buffer, o = 0): JoinedEvent | MalformedEvent {
       pid: v.getInt32(o + PID, true), tid: v.getInt32(o + TID, true), ppid: v.getInt32(o + PPID, true), uid: v.getUint32(o + UID, true),
       startNs: u64(v, o + START), commBytes: name(b, v, o + COMM, lastComm), netns: v.getUint32(o + NETNS, true),
       family: d.family, saddr: addr(b, v, o + SADDR).addr, daddr: d.addr, sport: 0, dport: v.getInt32(o + DPORT, true),
-      bound: (locks & 4) !== 0, devBound: (locks & 0x100) !== 0, mark: v.getUint32(o + USERLOCKS + 4, true), // the mark: the word's upper half
+      bound: (locks & 4) !== 0, portBound: (locks & 8) !== 0, devBound: (locks & 0x100) !== 0, tos: (locks >>> 16) & 0xff,
+      mark: v.getUint32(o + USERLOCKS + 4, true), // the mark: the word's upper half
     },
     outcome: {
       kind: 'outcome', ts: u64(v, o + OTS), sk: socket, newState: v.getInt32(o + NEWSTATE, true), sport: v.getInt32(o + SPORT, true),

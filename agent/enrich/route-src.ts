@@ -10,14 +10,17 @@
 // `src` that is the record's source if it has one. Anything else (the route
 // changed since, as when an uplink fails; the namespace is gone) answers null.
 //
-// The lookup goes by what the kernel's did: destination, user, protocol and
-// port, the socket's mark (policy routing by fwmark) and, for a socket bound
-// to a device, that device (SO_BINDTODEVICE; a VRF's table is found through
-// its member device). Not by the source port, which would make every connect
-// a lookup of its own (rules on source ports: see the README's Known issues).
+// The lookup goes by what the kernel's did when it picked the source (the
+// first of ip_route_connect()'s lookups, made with no source address yet):
+// destination, user, protocol and port, the socket's mark (policy routing by
+// fwmark), its TOS (IPv4 routes and rules can select by it), for a socket
+// bound to a device that device (SO_BINDTODEVICE, or a link-local peer's
+// scope; a VRF's table is found through its member device), and the source
+// port only when the application bound one: an ephemeral port is picked
+// after that lookup, so it went by port 0, as `ip route get` does.
 //
 // A lookup costs a process (about 3 ms), so answers are kept per namespace,
-// destination, user, port, mark and device for 2 s of record time, and at most
+// destination, user, port, mark, device, bound port and TOS for 2 s of record time, and at most
 // LOOKUPS_PER_SECOND lookups are made a second of record time: a connect
 // scan to thousands of destinations gets null for most, not a stalled agent.
 import { spawnSync } from 'node:child_process';
@@ -36,6 +39,8 @@ export interface RouteQuery {
   nsPath: string | null; family: 4 | 6; daddr: string; uid: number; dport: number;
   /** The socket's mark (0: none) and, for a socket bound to a device, that device (the egress one): the lookup goes by both, as the kernel's did. */
   mark: number; oif: string | null;
+  /** The source port the application bound (null: none, the kernel's lookup went by 0), and the socket's TOS byte (0: none; IPv4 only). */
+  sport: number | null; tos: number;
 }
 
 /** Runs the lookup: the entry, null when there is no route, undefined when it could not be made (then it is not kept). */
@@ -44,8 +49,11 @@ export type FibLookup = (q: RouteQuery) => FibEntry | null | undefined;
 /** The command line of the lookup: `ip -j route get fibmatch`, through nsenter when the namespace is not ours. */
 export function ipFibmatchArgs(q: RouteQuery): string[] {
   const ip = ['ip', '-j', `-${q.family}`, 'route', 'get', 'fibmatch', q.daddr, 'uid', String(q.uid), 'ipproto', 'tcp', 'dport', String(q.dport)];
+  if (q.sport !== null) ip.push('sport', String(q.sport));
   if (q.mark !== 0) ip.push('mark', String(q.mark));
   if (q.oif !== null) ip.push('oif', q.oif);
+  // The kernel routes by the DSCP bits (the ECN bits are not the application's to route by, and ip rejects them).
+  if (q.family === 4 && (q.tos & 0xfc) !== 0) ip.push('tos', `0x${(q.tos & 0xfc).toString(16)}`);
   return q.nsPath === null ? ip : ['nsenter', `--net=${q.nsPath}`, ...ip];
 }
 
@@ -77,6 +85,8 @@ export interface RouteFacts {
   saddr: string; daddr: string; dport: number; dev: string; gateway: string | null;
   /** The socket's mark, and whether it was bound to a device (then `dev`, or a VRF over it: the lookup uses `dev`). */
   mark: number; devBound: boolean;
+  /** The source port when the application bound it, else null; the socket's TOS byte. */
+  boundSport: number | null; tos: number;
 }
 
 /** Where a namespace can be entered: a file of it, or null for srctrace's own. */
@@ -86,7 +96,7 @@ export class RouteSrc {
   private cache = new Map<string, { atNs: number; entry: FibEntry | null }>();
   private budget = LOOKUPS_PER_SECOND;
   private budgetAtNs = Number.NEGATIVE_INFINITY;
-  private last: { netns: number; family: 4 | 6; daddr: string; uid: number; dport: number; mark: number; oif: string | null; atNs: number; entry: FibEntry | null } | null = null;
+  private last: { netns: number; family: 4 | 6; daddr: string; uid: number; dport: number; mark: number; oif: string | null; sport: number | null; tos: number; atNs: number; entry: FibEntry | null } | null = null;
 
   constructor(private readonly nsPath: NsPathOf, private readonly lookup: FibLookup = ipFibmatch) {}
 
@@ -96,7 +106,7 @@ export class RouteSrc {
    * not known. `nowNs` is the record's kernel time.
    */
   of(f: RouteFacts, nowNs: number): boolean | null {
-    if (f.family === 6 && /^fe80:/i.test(f.daddr)) return null; // link-local: the lookup needs the device
+    if (f.family === 6 && !f.devBound && /^fe80:/i.test(f.daddr)) return null; // link-local: the lookup needs the device (the scope binds the socket to it)
     const e = this.entry(f, nowNs);
     if (!e || e.dev !== f.dev || e.gateway !== f.gateway) return null; // not (any longer) the socket's route
     if (e.prefsrc === null) return false;
@@ -108,8 +118,8 @@ export class RouteSrc {
     const l = this.last;
     const oif = f.devBound ? f.dev : null;
     if (l && l.netns === f.netns && l.daddr === f.daddr && l.dport === f.dport && l.uid === f.uid && l.family === f.family && l.mark === f.mark && l.oif === oif &&
-      Math.abs(nowNs - l.atNs) < KEEP_NS) return l.entry;
-    const key = `${f.netns} ${f.family} ${f.daddr} ${f.uid} ${f.dport} ${f.mark} ${oif ?? ''}`;
+      l.sport === f.boundSport && l.tos === f.tos && Math.abs(nowNs - l.atNs) < KEEP_NS) return l.entry;
+    const key = `${f.netns} ${f.family} ${f.daddr} ${f.uid} ${f.dport} ${f.mark} ${oif ?? ''} ${f.boundSport ?? ''} ${f.tos}`;
     let hit = this.cache.get(key);
     if (!hit || Math.abs(nowNs - hit.atNs) >= KEEP_NS) {
       const entry = this.fresh(f, oif, nowNs);
@@ -118,7 +128,7 @@ export class RouteSrc {
       if (this.cache.size >= MAX_CACHED) this.cache = new Map();
       this.cache.set(key, hit);
     }
-    this.last = { netns: f.netns, family: f.family, daddr: f.daddr, uid: f.uid, dport: f.dport, mark: f.mark, oif, atNs: hit.atNs, entry: hit.entry };
+    this.last = { netns: f.netns, family: f.family, daddr: f.daddr, uid: f.uid, dport: f.dport, mark: f.mark, oif, sport: f.boundSport, tos: f.tos, atNs: hit.atNs, entry: hit.entry };
     return hit.entry;
   }
 
@@ -132,7 +142,7 @@ export class RouteSrc {
     const nsPath = this.nsPath(f.netns, f.pid);
     if (nsPath === undefined) return undefined; // a namespace srctrace cannot enter (any more)
     this.budget--;
-    return this.lookup({ nsPath, family: f.family, daddr: f.daddr, uid: f.uid, dport: f.dport, mark: f.mark, oif });
+    return this.lookup({ nsPath, family: f.family, daddr: f.daddr, uid: f.uid, dport: f.dport, mark: f.mark, oif, sport: f.boundSport, tos: f.tos });
   }
 }
 

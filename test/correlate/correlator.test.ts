@@ -75,7 +75,7 @@ describe('Correlator on a real capture', () => {
 
 const task = { pid: 100, tid: 101, ppid: 1, uid: 0, commBytes: new Uint8Array([0x61]), startNs: 5 };
 const start = (sk: string, ts: number, extra: Partial<StartEvent> = {}): StartEvent => ({
-  kind: 'start', ts, sk, ...task, netns: 1, family: 4, saddr: '192.0.2.1', daddr: '198.18.1.1', sport: 0, dport: 80, bound: false, devBound: false, mark: 0, ...extra,
+  kind: 'start', ts, sk, ...task, netns: 1, family: 4, saddr: '192.0.2.1', daddr: '198.18.1.1', sport: 0, dport: 80, bound: false, portBound: false, devBound: false, mark: 0, tos: 0, ...extra,
 });
 const outcome = (sk: string, ts: number, newState: number, sport: number, skErr = 0): OutcomeEvent => ({ kind: 'outcome', ts, sk, newState, sport, skErr, route: { devBytes: null, gateway: null } });
 const cerr = (sk: string, enterTs: number, ts: number, errno: number, extra: Partial<ConnectErrorEvent> = {}): ConnectErrorEvent => ({

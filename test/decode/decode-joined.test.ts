@@ -31,12 +31,12 @@ describe('decodeLine: C lines and @pend entries (real capture)', () => {
     expect(decodeLine(f.replace(/ 1$/, ' 0'))).toMatchObject({ synSent: false });
   });
 
-  it('a P line (a start whose outcome never fired) decodes like the start half of a C line, but without the mark', () => {
+  it('a P line (a start whose outcome never fired) decodes like the start half of a C line, but without the mark and TOS', () => {
     const c = lines.find((l) => l.startsWith('C '))!;
     const p = `P ${c.split(' ').slice(1, 18).join(' ')}`;
-    // @pend, which P lines print from, keeps sk_userlocks alone: no mark, no device bit.
-    expect(decodeLine(p)).toEqual({ ...joined[0]!.start, mark: null });
-    expect(decodeLine(p.replace(/^((?:\S+ ){14})0 /, `$1${(42n << 32n) | 0x104n} `))).toMatchObject({ bound: true, devBound: false, mark: null });
+    // @pend, which P lines print from, keeps sk_userlocks alone: no mark, no device bit, no TOS.
+    expect(decodeLine(p)).toEqual({ ...joined[0]!.start, mark: null, tos: null });
+    expect(decodeLine(p.replace(/^((?:\S+ ){14})0 /, `$1${(42n << 32n) | 0x104n} `))).toMatchObject({ bound: true, portBound: false, devBound: false, mark: null, tos: null });
     expect(decodeLine(`${p} 1`)).toMatchObject({ kind: 'malformed', reason: 'P line has 18 fields, expected 17' });
   });
 
@@ -46,7 +46,7 @@ describe('decodeLine: C lines and @pend entries (real capture)', () => {
       start: {
         kind: 'start', ts: 11988391805354, sk: 'ffff88817a2bb780', pid: 3930, tid: 3930, ppid: 3903, uid: 0,
         startNs: 11988036986641, commBytes: bytes('22275c0a09ff80fe41'), netns: 4026531833, family: 4,
-        saddr: '127.0.0.1', daddr: '127.0.0.1', sport: 0, dport: 49503, bound: false, devBound: false, mark: 0,
+        saddr: '127.0.0.1', daddr: '127.0.0.1', sport: 0, dport: 49503, bound: false, portBound: false, devBound: false, mark: 0, tos: 0,
       },
       outcome: {
         kind: 'outcome', ts: 11988391864938, sk: 'ffff88817a2bb780', newState: 1, sport: 51510, skErr: 0,
@@ -74,7 +74,7 @@ describe('decodeLine: C lines and @pend entries (real capture)', () => {
     expect(pending[0]).toEqual({
       kind: 'start', ts: 11988773237783, sk: 'ffff88812e775c80', pid: 3972, tid: 3972, ppid: 1, uid: 0,
       startNs: 11988404214736, commBytes: Uint8Array.from(Buffer.from('pending-client')), netns: 4026532176, family: 4,
-      saddr: '192.0.2.1', daddr: '192.0.2.9', sport: 0, dport: 9, bound: false, devBound: false, mark: null,
+      saddr: '192.0.2.1', daddr: '192.0.2.9', sport: 0, dport: 9, bound: false, portBound: false, devBound: false, mark: null, tos: null,
     });
   });
 

@@ -20,7 +20,7 @@ describe('decodeLine on a real capture (loopback, hostile task names, unreachabl
     expect(decodeLine(lines[2]!)).toEqual({
       kind: 'start', ts: 710348393230, sk: 'ffff888102a3a500', pid: 10941, tid: 10943, ppid: 10854, uid: 0,
       startNs: 710313592562, commBytes: bytes('22275c0a09ff80fe41'), netns: 4026531833, family: 4,
-      saddr: '127.0.0.1', daddr: '127.0.0.1', sport: 0, dport: 47001, bound: false, devBound: false, mark: 0,
+      saddr: '127.0.0.1', daddr: '127.0.0.1', sport: 0, dport: 47001, bound: false, portBound: false, devBound: false, mark: 0, tos: 0,
     });
     expect(commToString(bytes('22275c0a09ff80fe41'))).toBe('"\'\\\n\t\ufffd\ufffd\ufffdA');
   });
@@ -78,20 +78,22 @@ describe('decodeLine on a real capture of S lines (@pend full: BPFTRACE_MAP_KEYS
     expect(starts[0]).toEqual({
       kind: 'start', ts: 63892300224258, sk: 'ffff888117f0a700', pid: 7746, tid: 7746, ppid: 7705, uid: 0,
       startNs: 63891962812821, commBytes: bytes('6361702022735c6c696e65ff'), netns: 4026532176, family: 6,
-      saddr: '2001:db8::1', daddr: '2001:db8:1::7', sport: 0, dport: 80, bound: false, devBound: false, mark: 0,
+      saddr: '2001:db8::1', daddr: '2001:db8:1::7', sport: 0, dport: 80, bound: false, portBound: false, devBound: false, mark: 0, tos: 0,
     });
     expect(starts[1]).toMatchObject({ family: 6, saddr: '2001:db8::1', daddr: '2001:db8:1::8', dport: 443 });
     expect(starts[2]).toMatchObject({ family: 4, saddr: '192.0.2.1', daddr: '198.51.100.9', dport: 8080 });
   });
 
-  it('reads the userlocks field: a bound address, a device, the socket\'s mark (up to 2^32 - 1, past 2^53 in all)', () => {
+  it('reads the userlocks field: a bound address or port, a device, the TOS byte, the socket\'s mark (up to 2^32 - 1, past 2^53 in all)', () => {
     const s = (flags: string) => decodeLine(`S 1 ff 1 2 3 0 4 2 0000000000000000 010200c0ffff0000 0000000000000000 010112c6ffff0000 80 ${flags} 5 0000000000000061 0000000000000000`);
-    expect(s('0')).toMatchObject({ kind: 'start', bound: false, devBound: false, mark: 0 });
-    expect(s('4')).toMatchObject({ kind: 'start', bound: true, devBound: false, mark: 0 });
-    expect(s('256')).toMatchObject({ kind: 'start', bound: false, devBound: true, mark: 0 });
-    expect(s(String((42n << 32n) | 0x104n))).toMatchObject({ kind: 'start', bound: true, devBound: true, mark: 42 });
-    expect(s(String((0xffffffffn << 32n) | 0x10fn))).toMatchObject({ kind: 'start', bound: true, devBound: true, mark: 0xffffffff });
-    expect(s('18446744073709551615')).toMatchObject({ kind: 'start', mark: 0xffffffff });
+    expect(s('0')).toMatchObject({ kind: 'start', bound: false, portBound: false, devBound: false, mark: 0, tos: 0 });
+    expect(s('4')).toMatchObject({ kind: 'start', bound: true, portBound: false, devBound: false, mark: 0, tos: 0 });
+    expect(s('8')).toMatchObject({ kind: 'start', bound: false, portBound: true, devBound: false, mark: 0, tos: 0 });
+    expect(s('256')).toMatchObject({ kind: 'start', bound: false, devBound: true, mark: 0, tos: 0 });
+    expect(s(String(0xb8n << 16n))).toMatchObject({ kind: 'start', bound: false, portBound: false, devBound: false, mark: 0, tos: 0xb8 });
+    expect(s(String((42n << 32n) | 0x104n))).toMatchObject({ kind: 'start', bound: true, devBound: true, mark: 42, tos: 0 });
+    expect(s(String((0xffffffffn << 32n) | (0xffn << 16n) | 0x10fn))).toMatchObject({ kind: 'start', bound: true, portBound: true, devBound: true, mark: 0xffffffff, tos: 0xff });
+    expect(s('18446744073709551615')).toMatchObject({ kind: 'start', mark: 0xffffffff, tos: 0xff });
   });
 
   it('still reads the text layout (the kprobe set, earlier captures)', () => {

@@ -14,7 +14,7 @@ const WITHOUT_SRC = '[{"dst":"198.18.2.0/24","gateway":"203.0.113.1","dev":"srct
 const V6_WITH_SRC = '[{"dst":"2001:db8:1::/64","gateway":"2001:db8:a::1","dev":"srct-upa","prefsrc":"2001:db8:53::1","metric":1024,"flags":[],"pref":"medium"}]';
 
 const facts = (over: Partial<RouteFacts> = {}): RouteFacts => ({
-  netns: 4026532177, pid: 100, family: 4, uid: 0, saddr: '192.0.2.1', daddr: '198.18.1.1', dport: 8080, dev: 'srct-upa', gateway: '198.51.100.1', mark: 0, devBound: false, ...over,
+  netns: 4026532177, pid: 100, family: 4, uid: 0, saddr: '192.0.2.1', daddr: '198.18.1.1', dport: 8080, dev: 'srct-upa', gateway: '198.51.100.1', mark: 0, devBound: false, boundSport: null, tos: 0, ...over,
 });
 
 /** A RouteSrc whose lookups answer from `table` (by destination) and are counted. */
@@ -46,7 +46,7 @@ describe('a route\'s src, as the socket used it', () => {
     expect(rs.of(facts({ saddr: '203.0.113.2', daddr: '198.18.2.1', dev: 'srct-upb', gateway: '203.0.113.1' }), 1 * S)).toBe(false);
     expect(rs.of(facts({ family: 6, saddr: '2001:db8:53::1', daddr: '2001:db8:1::1', gateway: '2001:db8:a::1' }), 1 * S)).toBe(true);
     // Looked up in the record's namespace, for its user and port.
-    expect(queries[0]).toEqual<RouteQuery>({ nsPath: '/run/netns/srct-host', family: 4, daddr: '198.18.1.1', uid: 0, dport: 8080, mark: 0, oif: null });
+    expect(queries[0]).toEqual<RouteQuery>({ nsPath: '/run/netns/srct-host', family: 4, daddr: '198.18.1.1', uid: 0, dport: 8080, mark: 0, oif: null, sport: null, tos: 0 });
     expect(queries.map((q) => q.family)).toEqual([4, 4, 6]);
   });
 
@@ -58,14 +58,17 @@ describe('a route\'s src, as the socket used it', () => {
     expect(rs.of(facts({ saddr: '192.0.2.99' }), 1 * S)).toBeNull();
   });
 
-  it('null without a route, without a way into the namespace, and for link-local destinations (not looked up)', () => {
+  it('null without a route, without a way into the namespace, and for a link-local destination without its device (not looked up)', () => {
     expect(withTable({}).rs.of(facts(), 1 * S)).toBeNull();
     const gone = withTable({ '198.18.1.1': WITH_SRC }, () => undefined);
     expect(gone.rs.of(facts(), 1 * S)).toBeNull();
     expect(gone.queries).toEqual([]);
-    const ll = withTable({ 'fe80::1': V6_WITH_SRC });
-    expect(ll.rs.of(facts({ family: 6, daddr: 'fe80::1' }), 1 * S)).toBeNull();
+    const ll = withTable({ 'fe80::1': '[{"dst":"fe80::/64","dev":"srct-upa","metric":256,"flags":[],"pref":"medium"}]' });
+    expect(ll.rs.of(facts({ family: 6, daddr: 'fe80::1', gateway: null }), 1 * S)).toBeNull();
     expect(ll.queries).toEqual([]);
+    // A link-local peer's scope binds the socket to its device: looked up out of it.
+    expect(ll.rs.of(facts({ family: 6, saddr: 'fe80::2', daddr: 'fe80::1', gateway: null, devBound: true }), 1 * S)).toBe(false);
+    expect(ll.queries.map((q) => q.oif)).toEqual(['srct-upa']);
   });
 
   it('answers a destination from one lookup for 2 s of record time (a storm costs one lookup per 2 s), then looks again', () => {
@@ -93,14 +96,32 @@ describe('a route\'s src, as the socket used it', () => {
     expect(queries.map((q) => [q.mark, q.oif])).toEqual([[0, null], [0x2a, null], [0, 'srct-upa'], [7, 'srct-upa']]);
   });
 
-  it('passes the mark and the device to ip route get', () => {
+  it('looks up with the source port only when the application bound it, and with the socket\'s TOS; each its own lookup', () => {
+    const { rs, queries } = withTable({ '198.18.1.1': WITH_SRC });
+    rs.of(facts(), 1 * S);
+    expect(rs.of(facts({ boundSport: 4000 }), 1 * S)).toBe(true);
+    expect(rs.of(facts({ boundSport: 4001 }), 1 * S)).toBe(true);
+    expect(rs.of(facts({ tos: 0x10 }), 1 * S)).toBe(true);
+    rs.of(facts({ boundSport: 4000 }), 1.5 * S); // kept
+    rs.of(facts(), 1.5 * S); // kept: ephemeral ports do not split the cache
+    expect(queries.map((q) => [q.sport, q.tos])).toEqual([[null, 0], [4000, 0], [4001, 0], [null, 0x10]]);
+  });
+
+  it('passes the bound port, the mark, the device and the TOS to ip route get', () => {
     // Only the arguments: the real lookup runs in test/e2e/policy-routing.test.ts.
     const seen: string[][] = [];
-    seen.push(ipFibmatchArgs({ nsPath: null, family: 4, daddr: '198.18.1.1', uid: 5, dport: 80, mark: 0, oif: null }));
-    seen.push(ipFibmatchArgs({ nsPath: '/run/netns/x', family: 6, daddr: '2001:db8::1', uid: 0, dport: 443, mark: 0xffffffff, oif: 'up-b' }));
+    seen.push(ipFibmatchArgs({ nsPath: null, family: 4, daddr: '198.18.1.1', uid: 5, dport: 80, mark: 0, oif: null, sport: null, tos: 0 }));
+    seen.push(ipFibmatchArgs({ nsPath: '/run/netns/x', family: 6, daddr: '2001:db8::1', uid: 0, dport: 443, mark: 0xffffffff, oif: 'up-b', sport: null, tos: 0 }));
+    // TOS: its DSCP bits (ECN's two are dropped), IPv4 only.
+    seen.push(ipFibmatchArgs({ nsPath: null, family: 4, daddr: '198.18.1.1', uid: 0, dport: 80, mark: 0, oif: null, sport: 4000, tos: 0xb9 }));
+    seen.push(ipFibmatchArgs({ nsPath: null, family: 4, daddr: '198.18.1.1', uid: 0, dport: 80, mark: 0, oif: null, sport: null, tos: 0x03 }));
+    seen.push(ipFibmatchArgs({ nsPath: null, family: 6, daddr: '2001:db8::1', uid: 0, dport: 80, mark: 0, oif: null, sport: null, tos: 0x10 }));
     expect(seen).toEqual([
       ['ip', '-j', '-4', 'route', 'get', 'fibmatch', '198.18.1.1', 'uid', '5', 'ipproto', 'tcp', 'dport', '80'],
       ['nsenter', '--net=/run/netns/x', 'ip', '-j', '-6', 'route', 'get', 'fibmatch', '2001:db8::1', 'uid', '0', 'ipproto', 'tcp', 'dport', '443', 'mark', '4294967295', 'oif', 'up-b'],
+      ['ip', '-j', '-4', 'route', 'get', 'fibmatch', '198.18.1.1', 'uid', '0', 'ipproto', 'tcp', 'dport', '80', 'sport', '4000', 'tos', '0xb8'],
+      ['ip', '-j', '-4', 'route', 'get', 'fibmatch', '198.18.1.1', 'uid', '0', 'ipproto', 'tcp', 'dport', '80'],
+      ['ip', '-j', '-6', 'route', 'get', 'fibmatch', '2001:db8::1', 'uid', '0', 'ipproto', 'tcp', 'dport', '80'],
     ]);
   });
 

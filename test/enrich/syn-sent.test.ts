@@ -30,7 +30,7 @@ let nextSk = 1;
 function start(over: Partial<StartEvent>): StartEvent {
   return {
     kind: 'start', ts: 1e9, sk: (nextSk++).toString(16), pid: 100, tid: 100, ppid: 1, uid: 0, commBytes: new Uint8Array([0x63]), startNs: 1,
-    netns: 4026532001, family: 4, saddr: '192.0.2.1', daddr: '198.18.1.80', sport: 0, dport: 8080, bound: false, devBound: false, mark: 0, ...over,
+    netns: 4026532001, family: 4, saddr: '192.0.2.1', daddr: '198.18.1.80', sport: 0, dport: 8080, bound: false, portBound: false, devBound: false, mark: 0, tos: 0, ...over,
   };
 }
 

@@ -33,7 +33,7 @@ function entry(i: number): { sk: bigint; ts: bigint; value: bigint[] } {
     sk: 0xffff888100000040n + BigInt(i) * 0x940n,
     ts,
     value: [
-      4242n + BigInt(i), 4243n, 1n, 1000n, 4026531840n, 10n, ...words(v6(5)), ...words(v6(1)), 443n, (0xc0ffee01n << 32n) | 0x104n, 123456789n,
+      4242n + BigInt(i), 4243n, 1n, 1000n, 4026531840n, 10n, ...words(v6(5)), ...words(v6(1)), 443n, (0xc0ffee01n << 32n) | (0xb8n << 16n) | 0x10cn, 123456789n,
       ...name('cu"rl\\x'), ts + 5000n, 7n, 43512n + BigInt(i), 111n, ...name('eth0'), ...words(v6(0xfe)),
     ],
   };
@@ -116,7 +116,7 @@ describe.skipIf(!isRoot)('srctrace-drain with a real BPF map', () => {
         start: {
           kind: 'start', ts: Number(e.ts), sk: e.sk.toString(16), pid: 4242 + i, tid: 4243, ppid: 1, uid: 1000,
           startNs: 123456789, commBytes: new Uint8Array(Buffer.from('cu"rl\\x', 'latin1')), netns: 4026531840,
-          family: 6, saddr: '2001:db8::5', daddr: '2001:db8::1', sport: 0, dport: 443, bound: true, devBound: true, mark: 0xc0ffee01,
+          family: 6, saddr: '2001:db8::5', daddr: '2001:db8::1', sport: 0, dport: 443, bound: true, portBound: true, devBound: true, mark: 0xc0ffee01, tos: 0xb8,
         },
         outcome: {
           kind: 'outcome', ts: Number(e.ts) + 5000, sk: e.sk.toString(16), newState: 7, sport: 43512 + i, skErr: 111,
