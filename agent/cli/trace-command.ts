@@ -106,9 +106,10 @@ function printSummary(s: TraceSummary, failure: string | null): void {
   const lost = s.lostKernel + s.lostAgent;
   const parts = [`${s.connections} connection(s)`, `lost ${s.lostKernel} in kernel, ${s.lostAgent} in agent`];
   if (s.skippedRuns) parts.push(`${s.skippedRuns} probe run(s) skipped by the kernel (possible loss)`);
+  if (s.lostForks) parts.push(`${s.lostForks} fork line(s) lost (--children may have left processes out)`);
   if (s.malformedLines) parts.push(`${s.malformedLines} unreadable bpftrace line(s)`);
   if (s.restarts) parts.push(`${s.restarts} bpftrace restart(s)`);
   if (s.pendingAtExit) parts.push(`${s.pendingAtExit} still awaiting an outcome`);
-  process.stderr.write(`srctrace: ${parts.join('; ')}${lost ? ' (LOSS)' : s.skippedRuns ? ' (POSSIBLE LOSS)' : ''}\n`);
+  process.stderr.write(`srctrace: ${parts.join('; ')}${lost ? ' (LOSS)' : s.skippedRuns || s.lostForks ? ' (POSSIBLE LOSS)' : ''}\n`);
   if (failure) process.stderr.write(`srctrace: ${failure}\n`);
 }

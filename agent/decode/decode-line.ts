@@ -55,6 +55,7 @@ function whatIsWrong(line: string, tag: keyof typeof LAYOUT): ProbeEvent {
 }
 
 const LINES = /^@lines: (\d{1,20})$/;
+const FORKS = /^@forks: (\d{1,20})$/;
 // END's print(@pend): connects still awaiting an outcome, as decimal tuple fields.
 const PEND = /^@pend\[0x([0-9a-f]{1,16})\]: \((\d{1,20}(?:, \d{1,20}){15})\)$/;
 // bpftrace's dump at exit of the 0.14 program's maps other than @lines.
@@ -141,6 +142,8 @@ export function decodeLine(line: string): ProbeEvent {
     if (line.startsWith('@pend[')) return decodePending(line);
     const counted = LINES.exec(line);
     if (counted) return { kind: 'line-count', count: Number(counted[1]) };
+    const forks = FORKS.exec(line);
+    if (forks) return { kind: 'fork-count', count: Number(forks[1]) };
     // bpftrace dumps every map left at exit; @done's entries are printed by
     // srctrace-drain, which empties the map after bpftrace has exited, and
     // the 0.14 program has no END to clear its scratch maps (bpf/ready-0.14.bt).

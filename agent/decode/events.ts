@@ -105,6 +105,9 @@ export interface JoinedEvent { kind: 'joined'; start: StartEvent; outcome: Outco
 /** The probes' own count of connection lines printed so far (@lines). */
 export interface LineCountEvent { kind: 'line-count'; count: number }
 
+/** process-fork.bt's count of K lines printed so far (@forks). */
+export interface ForkCountEvent { kind: 'fork-count'; count: number }
+
 export interface ReadyEvent { kind: 'ready'; ts: number }
 /**
  * A marker around bpftrace's periodic dump of @pend (bpf/pend-dump.bt): D
@@ -118,4 +121,4 @@ export interface InfoEvent { kind: 'info'; text: string }
 export interface MalformedEvent { kind: 'malformed'; line: string; reason: string }
 
 export type ProbeEvent =
-  | StartEvent | OutcomeEvent | JoinedEvent | LineCountEvent | ConnectErrorEvent | ExecEvent | ForkEvent | ReadyEvent | PendDumpEvent | LostEvent | InfoEvent | MalformedEvent;
+  | StartEvent | OutcomeEvent | JoinedEvent | LineCountEvent | ForkCountEvent | ConnectErrorEvent | ExecEvent | ForkEvent | ReadyEvent | PendDumpEvent | LostEvent | InfoEvent | MalformedEvent;

@@ -18,9 +18,20 @@ export function isCountedLine(line: string): boolean {
   return line.charCodeAt(1) === 32 && (c === 67 || c === 83 || c === 79 || c === 80 || c === 70);
 }
 
+/** How a "lost" record for fork lines begins (they are no connections: readers keep them apart). */
+export const FORK_LINES_LOST = 'fork lines never reached srctrace';
+
+/** A line process-fork.bt counts in @forks: K followed by a space. */
+export function isForkLine(line: string): boolean {
+  return line.charCodeAt(0) === 75 && line.charCodeAt(1) === 32;
+}
+
 const LAG = 2;
 
 export class LineAudit {
+  /** `counted`: which lines the kernel's count covers (@lines by default; isForkLine for @forks). */
+  constructor(private readonly counted: (line: string) => boolean = isCountedLine) {}
+
   private received = 0;
   /** Snapshots not judged yet, oldest first (at most LAG + 1). */
   private snapshots: number[] = [];
@@ -28,7 +39,7 @@ export class LineAudit {
 
   /** Call for every line bpftrace printed (cheap check inside). */
   onLine(line: string): void {
-    if (isCountedLine(line)) this.received++;
+    if (this.counted(line)) this.received++;
   }
 
   /** A connect the drain helper took out of @done (counted in @lines like a C line). */

@@ -19,7 +19,7 @@ import { recursionMisses, SKIPPED_RUNS } from '../probes/prog-misses.js';
 import { Supervisor } from '../probes/supervisor.js';
 import type { Sink } from '../sinks/sink.js';
 import { makeFilter, type RecordFilter } from './filter.js';
-import { LineAudit } from './line-audit.js';
+import { FORK_LINES_LOST, isForkLine, LineAudit } from './line-audit.js';
 import { programFor } from './program.js';
 import { Descendants } from '../enrich/process-tree.js';
 
@@ -60,6 +60,12 @@ export interface TraceSummary {
    * the probe would have ignored.
    */
   skippedRuns: number;
+  /**
+   * Fork lines (--children) printed but never read: kept apart from
+   * lostKernel, as they are no connections, but each may have left a
+   * process below a --pid out of the trace.
+   */
+  lostForks: number;
   /** Attempts still waiting for an outcome when tracing stopped (e.g. SYN to a silent host). */
   pendingAtExit: number;
   restarts: number;
@@ -76,6 +82,8 @@ export const PEND_LOST_NOTE = 'its socket had left SYN_SENT while traced, but no
 export class Tracer {
   private readonly correlator: Correlator;
   private readonly audit = new LineAudit();
+  /** K lines (--children) against @forks: a lost one can leave a process out of the --children view. */
+  private readonly forkAudit = new LineAudit(isForkLine);
   private readonly proc = new ProcInfo();
   private readonly isoTime = wallClock();
   /** Made once, not per record: a storm makes tens of thousands of records per second. */
@@ -106,7 +114,7 @@ export class Tracer {
   private readonly synSent: (atNs: number, only?: ReadonlySet<number>) => SynSentSnapshot;
   /** Starts the kernel still holds (bpf/pend-dump.bt), watched for outcomes the probes missed. */
   private readonly pendWatch: PendWatch;
-  readonly summary: TraceSummary = { connections: 0, lostKernel: 0, lostAgent: 0, skippedRuns: 0, malformedLines: 0, pendingAtExit: 0, restarts: 0, error: null };
+  readonly summary: TraceSummary = { connections: 0, lostKernel: 0, lostAgent: 0, skippedRuns: 0, lostForks: 0, malformedLines: 0, pendingAtExit: 0, restarts: 0, error: null };
 
   constructor(private readonly opts: TraceOptions) {
     this.descendants = opts.filter.children && opts.filter.pids.length > 0 ? new Descendants(opts.filter.pids) : null;
@@ -172,6 +180,7 @@ export class Tracer {
     const connecting = this.synSent(mono());
     await this.supervisor.stop();
     this.countUnread(this.audit.final());
+    this.countUnreadForks(this.forkAudit.final());
     const { attempts, stillPending } = this.correlator.drain();
     // An attempt without an outcome whose socket had left SYN_SENT before the
     // probes stopped is not awaiting anything: its outcome was lost (syn-sent.ts).
@@ -202,6 +211,7 @@ export class Tracer {
   onLine(line: string): void {
     this.rawLog?.write(`${line.startsWith('X ') ? redactExecLine(line) : line}\n`);
     this.audit.onLine(line);
+    this.forkAudit.onLine(line);
     const ev = decodeLine(line);
     const now = mono();
     switch (ev.kind) {
@@ -230,6 +240,9 @@ export class Tracer {
       case 'line-count':
         this.countUnread(this.audit.onKernelCount(ev.count));
         break;
+      case 'fork-count':
+        this.countUnreadForks(this.forkAudit.onKernelCount(ev.count));
+        break;
       case 'exec':
         this.proc.onExec(ev.pid, ev.startNs, ev.argv, ev.truncated);
         break;
@@ -237,7 +250,9 @@ export class Tracer {
         this.descendants?.onFork(ev.parent, ev.child);
         break;
       case 'lost':
+        // Which lines bpftrace lost it does not say: neither audit counts them again.
         this.audit.onReportedLoss(ev.count);
+        this.forkAudit.onReportedLoss(ev.count);
         this.summary.lostKernel += ev.count;
         this.emit({ type: 'lost', ts: this.isoTime(now), count: ev.count, where: 'kernel', detail: 'bpftrace perf buffer overflowed; raise BPFTRACE_PERF_RB_PAGES or trace less' });
         break;
@@ -247,6 +262,7 @@ export class Tracer {
       case 'ready':
         // Each bpftrace run starts its @lines count from zero; judge what the last run printed.
         this.countUnread(this.audit.final());
+        this.countUnreadForks(this.forkAudit.final());
         this.carryOver(this.pendWatch.reset(), now);
         this.descendants?.snapshot(); // the fork probe runs now: what came before, from /proc
         break;
@@ -313,6 +329,13 @@ export class Tracer {
     this.misses.reported = total;
     this.summary.skippedRuns += fresh;
     this.emit({ type: 'lost', ts: this.isoTime(mono()), count: fresh, where: 'kernel', detail: `${SKIPPED_RUNS} (a probe fired while another BPF program ran on the same CPU); possible loss: up to that many connects may be missing or lack their outcome` });
+  }
+
+  /** Fork lines that never reached us: reported at once, apart from lost connections (TraceSummary.lostForks). */
+  private countUnreadForks(missing: number): void {
+    if (missing <= 0) return;
+    this.summary.lostForks += missing;
+    this.emit({ type: 'lost', ts: this.isoTime(mono()), count: missing, where: 'kernel', detail: `${FORK_LINES_LOST}: a process below a --pid whose parents have exited may be left out of the trace (--children)` });
   }
 
   /** Lines the probes printed that never reached us: kernel loss, reported at once. */

@@ -129,6 +129,9 @@ describe.skipIf(!isRoot)(`srctrace end to end in a netns lab${isRoot ? '' : ` (s
     expect(seen).toEqual(below.map((l) => [l.pid, l.sport]).sort());
     expect(a.records.some((r) => r.type === 'connection' && r.pid === other[0]!.pid)).toBe(false);
     expect(b.records.filter((r) => r.type === 'connection')).toEqual([]);
+    // Every fork line and its count (@forks) read and understood.
+    expect(a.stderr).toMatch(/lost 0 in kernel, 0 in agent/);
+    expect(a.stderr).not.toMatch(/fork line|unreadable/);
   });
 });
 

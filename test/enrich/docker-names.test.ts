@@ -2,11 +2,11 @@
 // config.v2.json files. No Docker here (not installed; images cannot be
 // pulled): the files are written as Docker 27 writes them, trimmed to the
 // fields read and a few around them.
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dockerDataRoot, dockerNamer, readDockerNames } from '../../agent/enrich/docker-names.js';
+import { dockerDataRoot, dockerNamer, dockerNamesReader, readDockerNames } from '../../agent/enrich/docker-names.js';
 import { NETNS_DIRS, NetnsNames } from '../../agent/enrich/netns-names.js';
 
 let dir = '';
@@ -44,13 +44,13 @@ describe('Docker container names', () => {
     expect(dockerDataRoot(join(dir, 'relative.json'))).toBe('/var/lib/docker');
   });
 
-  it('reads the configs again for an unknown sandbox, at most every 2 s; the sandbox id stands in until then', () => {
+  it('looks at the configs again at most every 2 s, whatever the sandbox; the sandbox id stands in until one names it', () => {
     let now = 0;
     let reads = 0;
     const table = new Map([['1f2e3d4c5b6a', 'web']]);
     const name = dockerNamer('/unused', () => (reads++, new Map(table)), () => now);
     expect(name('1f2e3d4c5b6a')).toBe('web');
-    for (let i = 0; i < 1000; i++) expect(name('1f2e3d4c5b6a')).toBe('web'); // known: no read
+    for (let i = 0; i < 1000; i++) expect(name('1f2e3d4c5b6a')).toBe('web'); // no read in between
     table.set('0a0b0c0d0e0f', 'db'); // a container created since
     now = 500;
     expect(name('0a0b0c0d0e0f')).toBe('0a0b0c0d0e0f'); // within 2 s of the last read
@@ -58,6 +58,33 @@ describe('Docker container names', () => {
     now = 2100;
     expect(name('0a0b0c0d0e0f')).toBe('db');
     expect(reads).toBe(2);
+    table.set('1f2e3d4c5b6a', 'frontend'); // docker rename
+    now = 4200;
+    expect(name('1f2e3d4c5b6a')).toBe('frontend');
+    expect(reads).toBe(3);
+  });
+
+  it('parses a config again only when its file changed: a rename shows, an unchanged host costs stats', () => {
+    dir = mkdtempSync(join(tmpdir(), 'srctrace-docker-'));
+    const a = 'a'.repeat(64);
+    container(dir, a, '/web', '/var/run/docker/netns/1f2e3d4c5b6a');
+    container(dir, 'b'.repeat(64), '/db', '/var/run/docker/netns/0a0b0c0d0e0f');
+    const read = dockerNamesReader();
+    expect(read(dir)).toEqual(new Map([['1f2e3d4c5b6a', 'web'], ['0a0b0c0d0e0f', 'db']]));
+    // An unchanged file is not parsed again: garbage written in place with the same size and mtime goes unread.
+    const file = join(dir, 'containers', a, 'config.v2.json');
+    utimesSync(file, 1_700_000_000, 1_700_000_000); // whole seconds: restored exactly below
+    expect(read(dir).get('1f2e3d4c5b6a')).toBe('web'); // mtime changed: parsed again
+    writeFileSync(file, 'x'.repeat(statSync(file).size));
+    utimesSync(file, 1_700_000_000, 1_700_000_000);
+    expect(read(dir).get('1f2e3d4c5b6a')).toBe('web');
+    // docker rename: the config is written anew (another inode) with the new name.
+    rmSync(file);
+    container(dir, a, '/frontend', '/var/run/docker/netns/1f2e3d4c5b6a');
+    expect(read(dir)).toEqual(new Map([['1f2e3d4c5b6a', 'frontend'], ['0a0b0c0d0e0f', 'db']]));
+    // A removed container goes with its config.
+    rmSync(join(dir, 'containers', 'b'.repeat(64)), { recursive: true });
+    expect(read(dir)).toEqual(new Map([['1f2e3d4c5b6a', 'frontend']]));
   });
 
   it('names a namespace "docker:CONTAINER" in the records, through the Docker directory\'s resolver', () => {

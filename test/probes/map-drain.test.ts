@@ -132,11 +132,14 @@ describe.skipIf(!isRoot)('srctrace-drain with a real BPF map', () => {
   }, 120_000);
 
   // At a rate that would fill a quarter of the map well before --interval-ms,
-  // the helper must drain sooner: with a fixed 5 s interval this 256-entry
-  // map would take 256 of the 3000 entries and refuse the rest.
+  // the helper must drain sooner: with a fixed 5 s interval this 1024-entry
+  // map would take 1024 of the 4000 entries and refuse the rest. (With 256
+  // entries, a quarter-full wait left 192 ms for the helper and this test's
+  // reader to be late by: a loaded CI machine once was, 71 entries refused.
+  // 1024 leaves 768 ms.)
   it('drains sooner than its interval when entries come fast enough to fill the map', async () => {
-    const stream = { total: 3000, perMs: 1, env: { BPFTRACE_MAP_KEYS_MAX: '256', BPFTRACE_MAX_MAP_KEYS: '256' } };
-    expect(await streamedFrames(stream, ['--interval-ms', '5000'])).toBe(3000);
+    const stream = { total: 4000, perMs: 1, env: { BPFTRACE_MAP_KEYS_MAX: '1024', BPFTRACE_MAX_MAP_KEYS: '1024' } };
+    expect(await streamedFrames(stream, ['--interval-ms', '5000'])).toBe(4000);
   }, 120_000);
 
   // Kernels before 5.6 drain key by key, at most 4096 keys a drain: a drain
