@@ -1,7 +1,9 @@
 // Command-line parsing and validation: every bad flag is a UsageError that
 // says what is accepted.
+import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
+import type { DestNet } from '../pipeline/filter.js';
 import type { BackendChoice } from '../probes/backend.js';
 
 export type Format = 'table' | 'ndjson' | 'csv';
@@ -12,6 +14,10 @@ export interface TraceArgs {
   /** --children: also the --pid processes' descendants. */
   children: boolean;
   comms: string[];
+  /** --dst: destination addresses or networks (any of them). */
+  dests: DestNet[];
+  /** --dport: destination ports (any of them). */
+  dports: number[];
   format: Format | null;
   output: string | null;
   durationS: number | null;
@@ -30,6 +36,8 @@ const OPTIONS = {
   pid: { type: 'string', short: 'p', multiple: true },
   children: { type: 'boolean' },
   comm: { type: 'string', short: 'c', multiple: true },
+  dst: { type: 'string', multiple: true },
+  dport: { type: 'string', multiple: true },
   format: { type: 'string', short: 'f' },
   output: { type: 'string', short: 'o' },
   duration: { type: 'string', short: 'd' },
@@ -42,6 +50,32 @@ const OPTIONS = {
 
 function positiveInt(flag: string, v: string): number {
   if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 4_194_304) throw new UsageError(`${flag} expects a process id (1..4194304), got "${v}"`);
+  return Number(v);
+}
+
+/**
+ * --dst ADDR or ADDR/LEN. An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is
+ * taken as the IPv4 address it maps: records give such peers as IPv4.
+ */
+export function parseDest(v: string): DestNet {
+  const m = /^([^/]+)(?:\/(\d{1,3}))?$/.exec(v);
+  let addr = m?.[1] ?? '';
+  let family = isIP(addr);
+  let prefix = m?.[2] !== undefined ? Number(m[2]) : family === 6 ? 128 : 32;
+  const mapped = family === 6 ? /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(addr) : null;
+  if (mapped) {
+    addr = mapped[1]!;
+    family = 4;
+    prefix = m?.[2] !== undefined ? prefix - 96 : 32;
+  }
+  if (family === 0 || prefix < 0 || prefix > (family === 6 ? 128 : 32)) {
+    throw new UsageError(`--dst expects an IPv4 or IPv6 address, optionally with a prefix length (198.18.1.0/24, 2001:db8::/32), got "${v}"`);
+  }
+  return { addr, prefix, family: family as 4 | 6 };
+}
+
+function port(v: string): number {
+  if (!/^\d{1,5}$/.test(v) || Number(v) < 1 || Number(v) > 65535) throw new UsageError(`--dport expects a port number (1..65535), got "${v}"`);
   return Number(v);
 }
 
@@ -116,6 +150,8 @@ export function parseCli(argv: string[]): Parsed {
     pids: (v.pid ?? []).map((p) => positiveInt('--pid', p)),
     children: v.children ?? false,
     comms: v.comm ?? [],
+    dests: (v.dst ?? []).map(parseDest),
+    dports: (v.dport ?? []).map(port),
     format,
     output: v.output ?? null,
     durationS,

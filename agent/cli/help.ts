@@ -14,6 +14,11 @@ Options:
       --children         with --pid: also the processes below them (a
                          service's workers, a script's commands)
   -c, --comm NAME        only connections of tasks with this name (repeatable)
+      --dst ADDR[/LEN]   only connections to this address or network, IPv4
+                         or IPv6 (repeatable)
+      --dport PORT       only connections to this port (repeatable)
+                         (flags of one kind are alternatives; --pid/--comm,
+                         --dst and --dport must each match when given)
   -f, --format FMT       table | ndjson | csv (default: table on a terminal,
                          ndjson when stdout is a pipe or file)
   -o, --output FILE      write records to FILE (format from --format, else from

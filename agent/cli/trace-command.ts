@@ -50,7 +50,7 @@ export async function runTraceCommand(args: TraceArgs, version: string, extra?: 
       env: btf?.env,
       bpftrace: bpf.path,
       bpftraceArgs: quietFlags(bpf.version),
-      filter: { pids: args.pids, comms: args.comms, children: args.children },
+      filter: { pids: args.pids, comms: args.comms, children: args.children, dests: args.dests, dports: args.dports },
       sinks: [makeSink(format, out), ...more.sinks],
     });
     if (process.stderr.isTTY) process.stderr.write(`srctrace ${version}: starting bpftrace ${bpf.version} (${backend} probes${legacy ? ', its 0.14 program' : ''})...\n`);

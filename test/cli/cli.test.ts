@@ -51,6 +51,8 @@ describe('usage', () => {
     [['--listen', '127.0.0.1:9000'], /^srctrace: --listen applies to the dashboard only: srctrace ui --listen \.\.\.; see srctrace --help$/],
     [['trace', '--open'], /^srctrace: --open applies to the dashboard only/],
     [['--children'], /^srctrace: --children applies to --pid: srctrace --pid PID --children; see srctrace --help$/],
+    [['--dst', '198.18.1.0/40'], /^srctrace: --dst expects an IPv4 or IPv6 address, optionally with a prefix length \(198\.18\.1\.0\/24, 2001:db8::\/32\), got "198\.18\.1\.0\/40"$/],
+    [['--dport', '70000'], /^srctrace: --dport expects a port number \(1\.\.65535\), got "70000"$/],
   ])('%j exits 2 with a one-line error', async (args, message) => {
     const r = await run(args);
     expect(r.exitCode).toBe(2);
@@ -243,6 +245,19 @@ describe.skipIf(!isRoot)('no bpftrace outlives srctrace', () => {
     const other = execa('sleep', ['0.2']);
     const withComm = await run(['-f', 'csv', '--pid', String(other.pid), '--comm', 'later', '--duration', '2'], env);
     expect(withComm.stderr).toMatch(/--duration 2s elapsed/);
+  });
+
+  it('--dst and --dport keep only connections to those destinations (every kind given must match)', async () => {
+    const env = { SRCTRACE_BPFTRACE: FAKE, SRCTRACE_DRAIN_HELPER: FAKE_DRAIN, FAKE_CAPTURE: CAPTURE };
+    const records = (r: { stdout: string }) => r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((x) => x.type === 'connection');
+    const [all, some] = await Promise.all([
+      run(['-f', 'ndjson', '--duration', '1'], env),
+      run(['-f', 'ndjson', '--duration', '1', '--dst', '127.0.0.0/8', '--dst', '::1', '--dport', '47001'], env),
+    ]);
+    const expected = records(all).filter((x) => (x.daddr === '::1' || String(x.daddr).startsWith('127.')) && x.dport === 47001);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.length).toBeLessThan(records(all).length);
+    expect(records(some).map((x) => [x.pid, x.tid, x.daddr, x.dport])).toEqual(expected.map((x) => [x.pid, x.tid, x.daddr, x.dport]));
   });
 
   it('--duration ends the run by itself with a summary', async () => {
