@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { ensureBuilt, SrctraceRun } from './lib/srctrace-run.js';
+import { compileStorm } from './lib/storm.js';
 
 const run = promisify(execFile);
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -25,8 +26,7 @@ if (process.getuid?.() !== 0) throw new Error('bench/fork-cost.ts needs root (sr
 ensureBuilt(root);
 const dir = mkdtempSync(join(tmpdir(), 'srctrace-forkbench-'));
 try {
-  const bin = join(dir, 'fork-storm');
-  await run('gcc', ['-O2', '-Wall', '-o', bin, join(root, 'bench', 'fork-storm.c')], { timeout: 60_000 });
+  const bin = await compileStorm(join(root, 'bench', 'fork-storm.c'), dir);
   const storm = async () => (JSON.parse((await run(bin, [String(SECONDS)], { timeout: (SECONDS + 30) * 1000 })).stdout) as { perSecond: number }).perSecond;
   const under = async (extra: string[], name: string) => {
     const agent = new SrctraceRun(root, join(dir, `${name}.ndjson`), SECONDS * 4 + 120, extra);

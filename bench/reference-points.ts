@@ -8,6 +8,7 @@
 // Not part of `npm run bench`: a calibration of the benchmark itself.
 //
 //   node --import tsx bench/reference-points.ts [--rounds 2] [--seconds 10]
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,23 +43,28 @@ END { clear(@start); }
 `,
 };
 
-const bin = await compileStorm(join(root, 'bench', 'storm.c'), tmpdir());
-for (const threads of [1, 2]) {
-  for (let r = 1; r <= ROUNDS; r++) {
-    const a = (await runStorm(bin, SECONDS, threads)).perSecond;
-    const under: Record<string, number> = {};
-    for (const [name, program] of Object.entries(programs)) {
-      const bt = new BareBpftrace(bpftracePath(), program, 'devnull');
-      await bt.ready();
-      try {
-        under[name] = (await runStorm(bin, SECONDS, threads)).perSecond;
-      } finally {
-        await bt.stop();
+const dir = await mkdtemp(join(tmpdir(), 'srctrace-refpoints-'));
+try {
+  const bin = await compileStorm(join(root, 'bench', 'storm.c'), dir);
+  for (const threads of [1, 2]) {
+    for (let r = 1; r <= ROUNDS; r++) {
+      const a = (await runStorm(bin, SECONDS, threads)).perSecond;
+      const under: Record<string, number> = {};
+      for (const [name, program] of Object.entries(programs)) {
+        const bt = new BareBpftrace(bpftracePath(), program, 'devnull');
+        await bt.ready();
+        try {
+          under[name] = (await runStorm(bin, SECONDS, threads)).perSecond;
+        } finally {
+          await bt.stop();
+        }
       }
+      const c = (await runStorm(bin, SECONDS, threads)).perSecond;
+      const base = (a + c) / 2;
+      const ratios = Object.fromEntries(Object.entries(under).map(([k, v]) => [k, +(v / base).toFixed(3)]));
+      console.log(JSON.stringify({ threads, round: r, aloneBefore: Math.round(a), aloneAfter: Math.round(c), ratios }));
     }
-    const c = (await runStorm(bin, SECONDS, threads)).perSecond;
-    const base = (a + c) / 2;
-    const ratios = Object.fromEntries(Object.entries(under).map(([k, v]) => [k, +(v / base).toFixed(3)]));
-    console.log(JSON.stringify({ threads, round: r, aloneBefore: Math.round(a), aloneAfter: Math.round(c), ratios }));
   }
+} finally {
+  await rm(dir, { recursive: true, force: true });
 }

@@ -89,12 +89,14 @@ function startFrom(f: string[], marked: boolean): StartEvent | null {
   const s = addrFromWords(f[8]!, f[9]!);
   const d = addrFromWords(f[10]!, f[11]!);
   // Spelled out rather than spreading task(): this runs for every connect.
-  const fl = marked ? sockFlags(f[13]!) : { bound: (Number(f[13]) & 4) !== 0, portBound: (Number(f[13]) & 8) !== 0, devBound: false, mark: null, tos: null };
+  // Unmarked lines hold sk_userlocks alone: only its bits count; device, mark and TOS are not known.
+  const fl = sockFlags(f[13]!);
   return {
     kind: 'start', ts: Number(f[0]), sk: f[1]!,
     pid: Number(f[2]), tid: Number(f[3]), ppid: Number(f[4]), uid: Number(f[5]),
     startNs: Number(f[14]), commBytes: commBytesFromWords(f[15]!, f[16]!), netns: Number(f[6]),
-    family: d.family, saddr: s.addr, daddr: d.addr, sport: 0, dport: Number(f[12]), bound: fl.bound, portBound: fl.portBound, devBound: fl.devBound, mark: fl.mark, tos: fl.tos,
+    family: d.family, saddr: s.addr, daddr: d.addr, sport: 0, dport: Number(f[12]), bound: fl.bound, portBound: fl.portBound, devBound: marked && fl.devBound,
+    mark: marked ? fl.mark : null, tos: marked ? fl.tos : null,
   };
 }
 

@@ -72,11 +72,6 @@ export function dockerNamesReader(): (dataRoot: string) => Map<string, string> {
   };
 }
 
-/** sandbox id -> container name, from the configs under `dataRoot`/containers (all read now). */
-export function readDockerNames(dataRoot: string): Map<string, string> {
-  return dockerNamesReader()(dataRoot);
-}
-
 /**
  * A resolver for NetnsNames: the container name of sandbox `id`, or the id
  * itself when no container config names it (Docker's data root elsewhere,

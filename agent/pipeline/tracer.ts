@@ -82,8 +82,8 @@ export const PEND_LOST_NOTE = 'its socket had left SYN_SENT while traced, but no
 export class Tracer {
   private readonly correlator: Correlator;
   private readonly audit = new LineAudit();
-  /** K lines (--children) against @forks: a lost one can leave a process out of the --children view. */
-  private readonly forkAudit = new LineAudit(isForkLine);
+  /** With --children, K lines against @forks: a lost one can leave a process out of the --children view. */
+  private readonly forkAudit: LineAudit | null;
   private readonly proc = new ProcInfo();
   private readonly isoTime = wallClock();
   /** Made once, not per record: a storm makes tens of thousands of records per second. */
@@ -118,6 +118,7 @@ export class Tracer {
 
   constructor(private readonly opts: TraceOptions) {
     this.descendants = opts.filter.children && opts.filter.pids.length > 0 ? new Descendants(opts.filter.pids) : null;
+    this.forkAudit = this.descendants ? new LineAudit(isForkLine) : null;
     this.keep = makeFilter(opts.filter, this.descendants);
     this.readMisses = opts.recursionMisses ?? recursionMisses;
     this.synSent = opts.synSentSnapshot ?? ((atNs, only) => synSentSnapshot(atNs, { only }));
@@ -179,8 +180,7 @@ export class Tracer {
     // While the probes still watch: an attempt that ends after this read is no loss.
     const connecting = this.synSent(mono());
     await this.supervisor.stop();
-    this.countUnread(this.audit.final());
-    this.countUnreadForks(this.forkAudit.final());
+    this.judgeRun();
     const { attempts, stillPending } = this.correlator.drain();
     // An attempt without an outcome whose socket had left SYN_SENT before the
     // probes stopped is not awaiting anything: its outcome was lost (syn-sent.ts).
@@ -211,7 +211,7 @@ export class Tracer {
   onLine(line: string): void {
     this.rawLog?.write(`${line.startsWith('X ') ? redactExecLine(line) : line}\n`);
     this.audit.onLine(line);
-    this.forkAudit.onLine(line);
+    this.forkAudit?.onLine(line);
     const ev = decodeLine(line);
     const now = mono();
     switch (ev.kind) {
@@ -241,7 +241,7 @@ export class Tracer {
         this.countUnread(this.audit.onKernelCount(ev.count));
         break;
       case 'fork-count':
-        this.countUnreadForks(this.forkAudit.onKernelCount(ev.count));
+        this.countUnreadForks(this.forkAudit?.onKernelCount(ev.count) ?? 0);
         break;
       case 'exec':
         this.proc.onExec(ev.pid, ev.startNs, ev.argv, ev.truncated);
@@ -252,7 +252,7 @@ export class Tracer {
       case 'lost':
         // Which lines bpftrace lost it does not say: neither audit counts them again.
         this.audit.onReportedLoss(ev.count);
-        this.forkAudit.onReportedLoss(ev.count);
+        this.forkAudit?.onReportedLoss(ev.count);
         this.summary.lostKernel += ev.count;
         this.emit({ type: 'lost', ts: this.isoTime(now), count: ev.count, where: 'kernel', detail: 'bpftrace perf buffer overflowed; raise BPFTRACE_PERF_RB_PAGES or trace less' });
         break;
@@ -260,9 +260,7 @@ export class Tracer {
         this.onMalformed(ev);
         break;
       case 'ready':
-        // Each bpftrace run starts its @lines count from zero; judge what the last run printed.
-        this.countUnread(this.audit.final());
-        this.countUnreadForks(this.forkAudit.final());
+        this.judgeRun();
         this.carryOver(this.pendWatch.reset(), now);
         this.descendants?.snapshot(); // the fork probe runs now: what came before, from /proc
         break;
@@ -329,6 +327,15 @@ export class Tracer {
     this.misses.reported = total;
     this.summary.skippedRuns += fresh;
     this.emit({ type: 'lost', ts: this.isoTime(mono()), count: fresh, where: 'kernel', detail: `${SKIPPED_RUNS} (a probe fired while another BPF program ran on the same CPU); possible loss: up to that many connects may be missing or lack their outcome` });
+  }
+
+  /**
+   * A bpftrace run has ended (or a new one is ready: each starts its counts
+   * from zero): what it printed and srctrace never read is reported.
+   */
+  private judgeRun(): void {
+    this.countUnread(this.audit.final());
+    if (this.forkAudit) this.countUnreadForks(this.forkAudit.final());
   }
 
   /** Fork lines that never reached us: reported at once, apart from lost connections (TraceSummary.lostForks). */

@@ -1,7 +1,7 @@
 // Builds bench/storm.c with gcc into a temp dir and runs it: one connect
 // storm on 127.0.0.1, parsed from the single JSON line it prints.
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -19,8 +19,9 @@ export interface StormResult {
   firstErrno: number;
 }
 
+/** Builds a benchmark's C program into `dir`, named after its source (storm.c -> storm). */
 export async function compileStorm(source: string, dir: string): Promise<string> {
-  const bin = join(dir, 'storm');
+  const bin = join(dir, basename(source, '.c'));
   try {
     await run('gcc', ['-O2', '-Wall', '-pthread', '-o', bin, source], { timeout: 60_000 });
   } catch (cause) {

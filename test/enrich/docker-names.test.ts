@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dockerDataRoot, dockerNamer, dockerNamesReader, readDockerNames } from '../../agent/enrich/docker-names.js';
+import { dockerDataRoot, dockerNamer, dockerNamesReader } from '../../agent/enrich/docker-names.js';
 import { NETNS_DIRS, NetnsNames } from '../../agent/enrich/netns-names.js';
 
 let dir = '';
@@ -29,8 +29,8 @@ describe('Docker container names', () => {
     mkdirSync(join(dir, 'containers', 'd'.repeat(64)));
     writeFileSync(join(dir, 'containers', 'd'.repeat(64), 'config.v2.json'), '{"Name": "/half-writ');
     writeFileSync(join(dir, 'containers', 'stray-file'), '');
-    expect(readDockerNames(dir)).toEqual(new Map([['1f2e3d4c5b6a', 'web'], ['0a0b0c0d0e0f', 'db']]));
-    expect(readDockerNames(join(dir, 'missing'))).toEqual(new Map());
+    expect(dockerNamesReader()(dir)).toEqual(new Map([['1f2e3d4c5b6a', 'web'], ['0a0b0c0d0e0f', 'db']]));
+    expect(dockerNamesReader()(join(dir, 'missing'))).toEqual(new Map());
   });
 
   it('finds the data root in daemon.json, else uses Docker\'s default', () => {

@@ -25,7 +25,7 @@ describe('fork lines in the loss audit', () => {
 
   it('reports K lines that never arrived as lost forks, not lost connections; bpftrace\'s own loss notice is not counted twice', () => {
     const records: SrcRecord[] = [];
-    const tracer = new Tracer({ backend: 'tracepoint', bpftrace: '/bin/false', filter: { pids: [], comms: [] }, sinks: [{ write: (r) => records.push(r), close: async () => {} }] });
+    const tracer = new Tracer({ backend: 'tracepoint', bpftrace: '/bin/false', filter: { pids: [100], comms: [], children: true }, sinks: [{ write: (r) => records.push(r), close: async () => {} }] });
     const lost = () => records.filter((r): r is LostRecord => r.type === 'lost');
     for (let i = 1; i <= 5; i++) tracer.onLine(K(i));
     // Three snapshots of both counts: connection lines all arrived (none printed), fork lines 5 of 8.
