@@ -1,6 +1,6 @@
 // `srctrace [trace]` and `srctrace ui`: preflight, then run the pipeline until
 // Ctrl-C, SIGTERM, --duration or a probe failure; bpftrace is stopped on every path.
-import { Tracer, type TraceSummary } from '../pipeline/tracer.js';
+import { repeatNote, Tracer, type TraceSummary } from '../pipeline/tracer.js';
 import { OUTCOME_DEADLINE_S } from '../correlate/correlator.js';
 import { envSeconds } from '../pipeline/env-seconds.js';
 import { pendDumpSeconds, programFor } from '../pipeline/program.js';
@@ -110,6 +110,8 @@ function printSummary(s: TraceSummary, failure: string | null): void {
   if (s.malformedLines) parts.push(`${s.malformedLines} unreadable bpftrace line(s)`);
   if (s.restarts) parts.push(`${s.restarts} bpftrace restart(s)`);
   if (s.pendingAtExit) parts.push(`${s.pendingAtExit} still awaiting an outcome`);
+  const repeats = repeatNote(s);
+  if (repeats) parts.push(repeats);
   process.stderr.write(`srctrace: ${parts.join('; ')}${lost ? ' (LOSS)' : s.skippedRuns || s.lostForks ? ' (POSSIBLE LOSS)' : ''}\n`);
   if (failure) process.stderr.write(`srctrace: ${failure}\n`);
 }

@@ -54,6 +54,12 @@ export interface CorrelatorStats {
   evicted: number;
   /** connect() errors that belonged to an attempt already seen at SYN_SENT. */
   mergedErrors: number;
+  /**
+   * Starts (socket, SYN time) handed over a second time: the repeat is
+   * dropped, so no attempt becomes two records. Never expected; counted so
+   * that it is reported, not hidden (see seenBefore).
+   */
+  repeats: number;
 }
 
 interface Held<T> { ev: T; deadline: number }
@@ -112,7 +118,7 @@ export class Correlator {
   private readonly heldErrors = new Map<string, Held<ConnectErrorEvent>[]>();
   /** Latest kernel timestamp seen, the clock for pruning recentStarts. */
   private newestTs = 0;
-  readonly stats: CorrelatorStats = { unmatchedOutcomes: 0, lostOutcomes: 0, evicted: 0, mergedErrors: 0 };
+  readonly stats: CorrelatorStats = { unmatchedOutcomes: 0, lostOutcomes: 0, evicted: 0, mergedErrors: 0, repeats: 0 };
 
   private readonly outcomeDeadlineNs: number;
   private readonly stillConnecting: CorrelatorOptions['stillConnecting'];
@@ -131,9 +137,17 @@ export class Correlator {
   }
 
   onStart(ev: StartEvent, now: number): Attempt[] {
+    if (this.seenBefore(ev)) {
+      this.stats.repeats++;
+      return [];
+    }
+    return this.addStart(ev, now);
+  }
+
+  /** A start not seen before (the caller checked): joined with an early outcome, or pending. */
+  private addStart(ev: StartEvent, now: number): Attempt[] {
     const out: Attempt[] = [];
     this.newestTs = Math.max(this.newestTs, ev.ts);
-    this.rememberStart(ev);
 
     // An outcome that was read before this start (another CPU's buffer)?
     const early = this.earlyOutcomes.get(ev.sk);
@@ -197,12 +211,12 @@ export class Correlator {
    * pending map was full): then the general path keeps the ordering rules.
    */
   onJoined(start: StartEvent, end: OutcomeEvent, now: number): Attempt[] {
+    if (this.seenBefore(start)) return this.joinedRepeat(start, end, now);
     // (The size checks skip a hash lookup each while those maps are empty, as they are in a storm.)
     if ((this.pending.size !== 0 && this.pending.has(start.sk)) || (this.earlyOutcomes.size !== 0 && this.earlyOutcomes.has(start.sk))) {
-      return [...this.onStart(start, now), ...this.onOutcome(end, now)];
+      return [...this.addStart(start, now), ...this.onOutcome(end, now)];
     }
     this.newestTs = Math.max(this.newestTs, end.ts);
-    this.rememberStart(start);
     // Every drained connect passes here: an array of exactly its size, not one grown by push.
     const a = this.finish(start, end, now);
     return a ? [a] : [];
@@ -287,13 +301,50 @@ export class Correlator {
     return { attempts, stillPending };
   }
 
-  private rememberStart(ev: StartEvent): void {
+  /**
+   * Whether this start (socket, SYN time: one connect, as no two connects
+   * share a socket at once) was handed over before; if not, it is remembered.
+   * Every path hands each start over once (C entry, S or P line, END's
+   * @pend), yet twice in hundreds of end-to-end runs one client's attempts
+   * each became two records. Caught here: a socket's two latest starts, and
+   * for failed attempts (the ones seen doubled) those of the last 2-4 s,
+   * however often the socket address was reused since. One hash lookup that
+   * remembering the start needs anyway, so a connect storm pays nothing.
+   */
+  private seenBefore(ev: StartEvent): boolean {
     const recent = this.recentStarts.get(ev.sk);
-    if (!recent) this.recentStarts.set(ev.sk, { latest: ev.ts, before: -1 });
-    else {
-      recent.before = recent.latest;
-      recent.latest = ev.ts;
+    if (!recent) {
+      this.recentStarts.set(ev.sk, { latest: ev.ts, before: -1 });
+      return false;
     }
+    if (recent.latest === ev.ts || recent.before === ev.ts || this.failedStart(ev)) return true;
+    recent.before = recent.latest;
+    recent.latest = ev.ts;
+    return false;
+  }
+
+  private failedStart(ev: StartEvent): boolean {
+    if (this.failedStarts.size === 0 && this.failedStartsOld.size === 0) return false;
+    return (this.failedStarts.get(ev.sk)?.includes(ev.ts) ?? false) || (this.failedStartsOld.get(ev.sk)?.includes(ev.ts) ?? false);
+  }
+
+  /**
+   * A joined connect whose start was handed over before. If that start still
+   * waits (a P line or END's dump said its outcome never fired), this entry,
+   * the kernel's own join, completes it; if it was recorded, the repeat is
+   * dropped. Counted either way: the kernel side contradicted itself.
+   */
+  private joinedRepeat(start: StartEvent, end: OutcomeEvent, now: number): Attempt[] {
+    this.stats.repeats++;
+    const list = this.pending.get(start.sk);
+    const i = list ? list.findIndex((s) => s.ts === start.ts) : -1;
+    if (i < 0) return [];
+    list!.splice(i, 1);
+    if (list!.length === 0) this.pending.delete(start.sk);
+    this.pendingCount--;
+    // The entry's own start: it also carries the socket's mark, device and TOS, which a P line lacks.
+    const a = this.finish(start, end, now);
+    return a ? [a] : [];
   }
 
   private finishInto(out: Attempt[], start: StartEvent, end: OutcomeEvent, now: number): void {

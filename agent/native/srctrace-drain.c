@@ -186,7 +186,7 @@ static void keep(const uint64_t *k, const uint64_t *v) {
 /* Returns 0, or the errno of a batch call the kernel does not support. */
 static int take_batched(int fd) {
   uint64_t in_token = 0, out_token = 0;
-  int first = 1;
+  int first = 1, stuck = 0;
   for (;;) {
     union bpf_attr a;
     memset(&a, 0, sizeof a);
@@ -200,12 +200,21 @@ static int take_batched(int fd) {
     int err = r < 0 ? errno : 0;
     if (first && (err == EINVAL || err == ENOTSUP || err == EOPNOTSUPP || err == ENOSYS)) return err;
     if (err == EINTR || err == EAGAIN) continue; /* nothing taken: the same call again */
-    if (err && err != ENOENT) {
+    /* A bucket lock the kernel could not take (its resilient spinlock, since
+       6.15: EDEADLK or ETIMEDOUT; EBUSY before) ends the call after the
+       entries it had already taken out of the map, which count says and
+       out_batch follows: keep those and go on from that bucket. Exiting here
+       would lose them (they are no longer in the map). A bucket that stays
+       locked is left for the next drain. */
+    int locked_out = err == EDEADLK || err == ETIMEDOUT || err == EBUSY;
+    if (err && err != ENOENT && !locked_out) {
       fprintf(stderr, "srctrace-drain: BPF_MAP_LOOKUP_AND_DELETE_BATCH: %s\n", strerror(err));
       exit(4);
     }
     for (uint32_t i = 0; i < a.batch.count; i++) keep(keys[i], vals[i]);
     if (err == ENOENT) return 0; /* the whole map was walked (count says what the last call took) */
+    if (locked_out && a.batch.count == 0 && ++stuck >= 100) return 0;
+    if (!locked_out || a.batch.count > 0) stuck = 0;
     in_token = out_token;
     first = 0;
   }

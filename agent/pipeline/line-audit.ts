@@ -32,19 +32,34 @@ export class LineAudit {
   /** `counted`: which lines the kernel's count covers (@lines by default; isForkLine for @forks). */
   constructor(private readonly counted: (line: string) => boolean = isCountedLine) {}
 
+  /** Lines and entries read, plus those bpftrace reported lost (see onReportedLoss). */
   private received = 0;
+  /** Only those read: more than the probes counted means some arrived twice. */
+  private read = 0;
   /** Snapshots not judged yet, oldest first (at most LAG + 1). */
   private snapshots: number[] = [];
   private reported = 0;
+  /** END's marker was read: counts from now on are bpftrace's last, printed as it exits. */
+  private exiting = false;
+  private exitCount: number | null = null;
 
   /** Call for every line bpftrace printed (cheap check inside). */
   onLine(line: string): void {
-    if (this.counted(line)) this.received++;
+    if (this.counted(line)) {
+      this.received++;
+      this.read++;
+    }
   }
 
   /** A connect the drain helper took out of @done (counted in @lines like a C line). */
   onCounted(): void {
     this.received++;
+    this.read++;
+  }
+
+  /** END ran (its Z marker): the count bpftrace prints after it, as it exits, covers every line and entry. */
+  onExitMarker(): void {
+    this.exiting = true;
   }
 
   /**
@@ -61,6 +76,7 @@ export class LineAudit {
     // The count only grows within one bpftrace run; ignore a stale or repeated print.
     const latest = this.snapshots.at(-1);
     if (latest !== undefined && count < latest) return 0;
+    if (this.exiting) this.exitCount = count;
     this.snapshots.push(count);
     return this.snapshots.length > LAG ? this.judge(this.snapshots.shift()!) : 0;
   }
@@ -68,14 +84,23 @@ export class LineAudit {
   /**
    * bpftrace has exited, so every line it printed has been read: judges its
    * last count, then starts over (a restarted bpftrace counts from zero).
+   * `missing`: lines the probes counted and nobody read. `surplus`: lines
+   * and entries read beyond what they counted, which only a repeat on the
+   * way (bpftrace, the drain helper, the agent) explains; judged only when
+   * bpftrace exited on its own terms (`clean`) after END, as only then is its
+   * last count known to be final.
    */
-  final(): number {
+  final(clean: boolean): { missing: number; surplus: number } {
     const latest = this.snapshots.at(-1);
     const missing = latest === undefined ? 0 : this.judge(latest);
+    const surplus = clean && this.exitCount !== null ? Math.max(0, this.read - this.exitCount) : 0;
     this.received = 0;
+    this.read = 0;
     this.snapshots = [];
     this.reported = 0;
-    return missing;
+    this.exiting = false;
+    this.exitCount = null;
+    return { missing, surplus };
   }
 
   private judge(kernelCount: number): number {

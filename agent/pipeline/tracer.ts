@@ -68,6 +68,17 @@ export interface TraceSummary {
   lostForks: number;
   /** Attempts still waiting for an outcome when tracing stopped (e.g. SYN to a silent host). */
   pendingAtExit: number;
+  /**
+   * Starts handed over a second time (Correlator stats.repeats): dropped, so
+   * no attempt became two records, but never expected, so reported.
+   */
+  repeats: number;
+  /**
+   * Lines and drained entries read beyond the probes' own final count
+   * (LineAudit): a repeat on the way from the kernel (bpftrace, the drain
+   * helper), as opposed to one the kernel side stored twice.
+   */
+  surplusLines: number;
   restarts: number;
   error: ProbeError | null;
 }
@@ -78,6 +89,18 @@ const mono = () => Number(process.hrtime.bigint());
 export const UNSEEN_NOTE = 'its socket had ended before tracing stopped, but no outcome was seen (lost in the kernel)';
 /** The same, found while tracing (pend-watch.ts). */
 export const PEND_LOST_NOTE = 'its socket had left SYN_SENT while traced, but no outcome was seen (lost in the kernel)';
+
+/**
+ * What the summary says of starts handed over twice, or '' if none were:
+ * how many, and whether the repeats came on the way from the kernel (more
+ * lines and entries read than the probes counted) or from the kernel side
+ * itself (the probes stored the attempt twice).
+ */
+export function repeatNote(s: Pick<TraceSummary, 'repeats' | 'surplusLines'>): string {
+  const surplus = `${s.surplusLines} more line(s) and drained entries read than the probes counted`;
+  if (!s.repeats) return s.surplusLines ? `${surplus}: some were repeated on the way from the kernel (records may be doubled)` : '';
+  return `${s.repeats} attempt(s) handed over twice, the repeats dropped (${s.surplusLines ? `${surplus}: repeated on the way from the kernel` : 'the probes counted them twice: repeated in the kernel'})`;
+}
 
 export class Tracer {
   private readonly correlator: Correlator;
@@ -114,7 +137,7 @@ export class Tracer {
   private readonly synSent: (atNs: number, only?: ReadonlySet<number>) => SynSentSnapshot;
   /** Starts the kernel still holds (bpf/pend-dump.bt), watched for outcomes the probes missed. */
   private readonly pendWatch: PendWatch;
-  readonly summary: TraceSummary = { connections: 0, lostKernel: 0, lostAgent: 0, skippedRuns: 0, lostForks: 0, malformedLines: 0, pendingAtExit: 0, restarts: 0, error: null };
+  readonly summary: TraceSummary = { connections: 0, lostKernel: 0, lostAgent: 0, skippedRuns: 0, lostForks: 0, malformedLines: 0, pendingAtExit: 0, repeats: 0, surplusLines: 0, restarts: 0, error: null };
 
   constructor(private readonly opts: TraceOptions) {
     this.descendants = opts.filter.children && opts.filter.pids.length > 0 ? new Descendants(opts.filter.pids) : null;
@@ -179,8 +202,8 @@ export class Tracer {
     this.checkMisses(); // while bpftrace still holds its programs
     // While the probes still watch: an attempt that ends after this read is no loss.
     const connecting = this.synSent(mono());
-    await this.supervisor.stop();
-    this.judgeRun();
+    const exit = await this.supervisor.stop();
+    this.judgeRun(exit?.exitCode === 0);
     const { attempts, stillPending } = this.correlator.drain();
     // An attempt without an outcome whose socket had left SYN_SENT before the
     // probes stopped is not awaiting anything: its outcome was lost (syn-sent.ts).
@@ -194,7 +217,9 @@ export class Tracer {
     }
     this.summary.pendingAtExit = stillPending.length - (unseen?.count ?? 0);
     const st = this.correlator.stats;
-    this.emit(this.status('stopped', `${reason}; ${this.summary.connections} connection(s) recorded${this.summary.pendingAtExit ? `, ${this.summary.pendingAtExit} still awaiting an outcome (recorded with outcome "error")` : ''}${unseen?.count ? `, ${unseen.count} ended without their outcome seen` : ''}; outcomes without a start (connects begun before tracing): ${st.unmatchedOutcomes}`));
+    this.summary.repeats = st.repeats;
+    const repeats = repeatNote(this.summary);
+    this.emit(this.status('stopped', `${reason}; ${this.summary.connections} connection(s) recorded${this.summary.pendingAtExit ? `, ${this.summary.pendingAtExit} still awaiting an outcome (recorded with outcome "error")` : ''}${unseen?.count ? `, ${unseen.count} ended without their outcome seen` : ''}; outcomes without a start (connects begun before tracing): ${st.unmatchedOutcomes}${repeats ? `; ${repeats}` : ''}`));
     // Waited for: the CLI exits soon after, and the log's tail is what a bug report needs.
     const rawLogClosed = this.rawLog ? new Promise<void>((r) => this.rawLog!.end(r)) : null;
     await Promise.all([rawLogClosed, ...this.opts.sinks.map((s) => s.close())]);
@@ -260,13 +285,16 @@ export class Tracer {
         this.onMalformed(ev);
         break;
       case 'ready':
-        this.judgeRun();
+        this.judgeRun(false); // the run before died: its last count is not known to be final
         this.carryOver(this.pendWatch.reset(), now);
         this.descendants?.snapshot(); // the fork probe runs now: what came before, from /proc
         break;
       case 'pend-dump':
         if (ev.edge === 'begin') this.pendWatch.begin(ev.ts);
-        else if (ev.edge === 'exit') this.pendWatch.exit();
+        else if (ev.edge === 'exit') {
+          this.pendWatch.exit();
+          this.audit.onExitMarker();
+        }
         else this.onPendLost(this.pendWatch.end(), now);
         break;
       case 'info':
@@ -333,9 +361,11 @@ export class Tracer {
    * A bpftrace run has ended (or a new one is ready: each starts its counts
    * from zero): what it printed and srctrace never read is reported.
    */
-  private judgeRun(): void {
-    this.countUnread(this.audit.final());
-    if (this.forkAudit) this.countUnreadForks(this.forkAudit.final());
+  private judgeRun(clean: boolean): void {
+    const { missing, surplus } = this.audit.final(clean);
+    this.countUnread(missing);
+    this.summary.surplusLines += surplus;
+    if (this.forkAudit) this.countUnreadForks(this.forkAudit.final(false).missing);
   }
 
   /** Fork lines that never reached us: reported at once, apart from lost connections (TraceSummary.lostForks). */

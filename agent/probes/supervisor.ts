@@ -62,10 +62,12 @@ export class Supervisor {
     void this.watch();
   }
 
-  async stop(): Promise<void> {
+  /** Stops bpftrace (END runs, its helper drains once more); how it exited, or null if none ran. */
+  async stop(): Promise<ExitInfo | null> {
     this.stopped = true;
-    if (this.proc) await this.proc.stop();
+    const exit = this.proc ? await this.proc.stop() : null;
     this.finish(null);
+    return exit;
   }
 
   get pid(): number | undefined {

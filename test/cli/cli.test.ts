@@ -220,6 +220,21 @@ describe.skipIf(!isRoot)('no bpftrace outlives srctrace', () => {
   });
 
   it.each([
+    ['counted once, read twice: repeated on the way from the kernel', 1, /1 attempt\(s\) handed over twice, the repeats dropped \(1 more line\(s\) and drained entries read than the probes counted: repeated on the way from the kernel\)/],
+    ['counted twice: repeated in the kernel', 2, /1 attempt\(s\) handed over twice, the repeats dropped \(the probes counted them twice: repeated in the kernel\)/],
+  ] as const)('a connect handed over twice is one record, and the summary says so: %s', async (_name, counted, said) => {
+    const dir = mkdtempSync(join(tmpdir(), 'srctrace-cli-'));
+    const c = readFileSync(join(dirname(CAPTURE), 'joined-and-pending.txt'), 'utf8').split('\n').find((l) => l.startsWith('C '))!;
+    writeFileSync(join(dir, 'lines'), `${c}\n${c}\n`);
+    writeFileSync(join(dir, 'end'), `Z 99\n@lines: ${counted}\n`);
+    const r = await run(['-f', 'ndjson', '--duration', '1'], { SRCTRACE_BPFTRACE: FAKE, SRCTRACE_DRAIN_HELPER: FAKE_DRAIN, FAKE_LINES: join(dir, 'lines'), FAKE_END: join(dir, 'end') });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.split('\n').filter((l) => l.includes('"type":"connection"'))).toHaveLength(1);
+    expect(r.stderr).toMatch(said);
+    expect(r.stdout).toMatch(/"state":"stopped".*handed over twice/);
+  });
+
+  it.each([
     ['auto, bpftrace lists the raw tracepoint', [], { FAKE_RAW: '1' }, 'rawtracepoint'],
     ['auto, bpftrace rejects it (0.17)', [], {}, 'tracepoint'],
     ['--backend tracepoint although raw would work', ['--backend', 'tracepoint'], { FAKE_RAW: '1' }, 'tracepoint'],

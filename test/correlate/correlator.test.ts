@@ -54,7 +54,7 @@ describe('Correlator on a real capture', () => {
   it('joins every attempt once, with the connecting thread, final port and outcome; connect() errors after SYN are merged', () => {
     const { attempts, c } = replay(capture);
     expect(attempts.map(view).sort(byTidPort)).toEqual([...expected].sort(byTidPort));
-    expect(c.stats).toEqual({ unmatchedOutcomes: 0, lostOutcomes: 0, evicted: 0, mergedErrors: 5 });
+    expect(c.stats).toEqual({ unmatchedOutcomes: 0, lostOutcomes: 0, evicted: 0, mergedErrors: 5, repeats: 0 });
     expect(c.pendingAttempts).toBe(0);
   });
 
@@ -95,7 +95,7 @@ describe('Correlator on a real capture of bpftrace 0.14 (every start an S line, 
       { via: 'socket', tid: 28976, saddr: '2001:db8::1', daddr: '2001:db8:1::7', sport: 37002, outcome: 'error', errno: null },
       { via: 'socket', tid: 28976, saddr: '192.0.2.1', daddr: '198.51.100.9', sport: 36474, outcome: 'error', errno: null },
     ]);
-    expect(c.stats).toEqual({ unmatchedOutcomes: 0, lostOutcomes: 0, evicted: 0, mergedErrors: 2 });
+    expect(c.stats).toEqual({ unmatchedOutcomes: 0, lostOutcomes: 0, evicted: 0, mergedErrors: 2, repeats: 0 });
     // The blocking connect() of thread 29017, still waiting when bpftrace stopped.
     expect(c.drain().stillPending.map((st) => [st.tid, st.daddr, st.dport])).toEqual([[29017, '198.51.100.20', 443]]);
   });
@@ -150,7 +150,7 @@ describe('Correlator edge cases', () => {
     const { attempts, c } = replay(events);
     expect(attempts).toHaveLength(n);
     expect(attempts.every((a) => a.via === 'socket' && a.end!.sport === 20000 + a.start.tid)).toBe(true);
-    expect(c.stats).toEqual({ unmatchedOutcomes: 0, lostOutcomes: 0, evicted: 0, mergedErrors: 0 });
+    expect(c.stats).toEqual({ unmatchedOutcomes: 0, lostOutcomes: 0, evicted: 0, mergedErrors: 0, repeats: 0 });
   });
 
   it('evicts and counts beyond maxPending instead of growing without bound, keeping the evicted attribution', () => {
@@ -401,3 +401,58 @@ describe('Correlator: connect() errors that say whether their call reached SYN_S
     expect(c.tick(now + 44e9).map(view)).toEqual([{ via: 'syscall', tid: 501, daddr: '198.18.99.1', outcome: 'refused', errno: 111 }]);
   });
 });
+
+describe('Correlator: a start handed over twice', () => {
+  // Seen twice in hundreds of end-to-end runs: each of one client's refused
+  // connects became two complete records. However a repeat arises, one
+  // connect (socket, SYN time) is one record.
+  const now = 1e12;
+
+  it('a joined connect drained twice is one record; the repeat is counted', () => {
+    const c = new Correlator({ holdNs: HOLD });
+    const s = start('ffff0101', 1000, { tid: 600 });
+    const o = outcome('ffff0101', 1800, 7, 44000, 111);
+    const out = [...c.onJoined(s, o, now), ...c.onJoined({ ...s }, { ...o }, now + 1e6), ...c.tick(now + 10 * HOLD)];
+    expect(out.map(view)).toEqual([{ via: 'socket', tid: 600, saddr: '192.0.2.1', daddr: '198.18.1.1', sport: 44000, outcome: 'refused', errno: 111 }]);
+    expect(c.stats.repeats).toBe(1);
+  });
+
+  it('a failed connect repeated after its socket address served three more connects is still caught (the failed history)', () => {
+    const c = new Correlator({ holdNs: HOLD });
+    const sk = 'ffff0102';
+    const attempts = [0, 1, 2, 3].map((i) => [start(sk, 10_000 * i + 100, { tid: 610 + i }), outcome(sk, 10_000 * i + 800, 7, 44100 + i, 111)] as const);
+    const out = attempts.flatMap(([s, o]) => c.onJoined(s, o, now));
+    // The first two again, as a later drain would bring them: older than the socket's two latest starts.
+    out.push(...attempts.slice(0, 2).flatMap(([s, o]) => c.onJoined({ ...s }, { ...o }, now + 50e6)), ...c.tick(now + 10 * HOLD));
+    expect(out.map((a) => view(a).tid)).toEqual([610, 611, 612, 613]);
+    expect(c.stats.repeats).toBe(2);
+  });
+
+  it('a start printed as waiting (P line, END\'s dump) and then drained joined is completed by the joined entry: one record, with its outcome', () => {
+    const c = new Correlator({ holdNs: HOLD });
+    const s = start('ffff0103', 1000, { tid: 620 });
+    expect(c.onStart({ ...s }, now)).toEqual([]);
+    expect(c.pendingAttempts).toBe(1);
+    const out = [...c.onJoined(s, outcome('ffff0103', 1800, 1, 44200, 0), now + 1e6), ...c.drain().attempts];
+    expect(out.map(view)).toEqual([{ via: 'socket', tid: 620, saddr: '192.0.2.1', daddr: '198.18.1.1', sport: 44200, outcome: 'established', errno: null }]);
+    expect(c.pendingAttempts).toBe(0);
+    expect(c.stats).toMatchObject({ repeats: 1, lostOutcomes: 0 });
+  });
+
+  it('a start line repeating a recorded connect is dropped, not left waiting for an outcome that came already', () => {
+    const c = new Correlator({ holdNs: HOLD });
+    const s = start('ffff0104', 1000, { tid: 630 });
+    const out = [...c.onJoined(s, outcome('ffff0104', 1800, 1, 44300, 0), now), ...c.onStart({ ...s }, now + 1e6), ...c.drain().attempts];
+    expect(out.map((a) => [view(a).tid, a.outcome])).toEqual([[630, 'established']]);
+    expect(c.stats.repeats).toBe(1);
+  });
+
+  it('a new connect on the same socket address is no repeat', () => {
+    const c = new Correlator({ holdNs: HOLD });
+    const sk = 'ffff0105';
+    const out = [0, 1, 2].flatMap((i) => c.onJoined(start(sk, 10_000 * i + 100, { tid: 640 + i }), outcome(sk, 10_000 * i + 800, 1, 44400 + i, 0), now));
+    expect(out).toHaveLength(3);
+    expect(c.stats.repeats).toBe(0);
+  });
+});
+

@@ -77,16 +77,23 @@ describe.skipIf(!isRoot)(`srctrace end to end in a netns lab${isRoot ? '' : ` (s
       const [rec] = unmatched.splice(i, 1);
       expect(pick(rec!)).toEqual(expected);
     }
-    if (unmatched.length > 0) {
-      // A record no attempt explains (seen twice in hundreds of runs, as a second record of each attempt of
-      // one client): say what the probes printed for its threads and sockets, and what else srctrace said.
+    // A start handed over twice (seen twice in hundreds of runs, before srctrace dropped repeats: each
+    // attempt of one client became two records) is reported: the run fails, saying where it came from.
+    const repeated = /handed over twice|more line\(s\) and drained entries/.test(stderr);
+    if (unmatched.length > 0 || repeated) {
+      // Say what the probes printed for the extra records' threads, or for every start that came
+      // twice (socket and SYN time on two C, S or P lines), and for their sockets; and what else srctrace said.
       const rawLines = (await readFile(raw, 'latin1')).split('\n');
+      const starts = rawLines.filter((l) => /^[CSP] /.test(l));
+      const key = (l: string) => l.split(' ').slice(1, 3).join(' ');
+      const seen = new Map<string, number>();
+      for (const l of starts) seen.set(key(l), (seen.get(key(l)) ?? 0) + 1);
       const tids = new Set(unmatched.map((r) => String(r.tid)));
-      const mine = rawLines.filter((l) => /^[CSPF] /.test(l) && l.split(' ').slice(3, 6).some((f) => tids.has(f)));
+      const mine = rawLines.filter((l) => (/^[CSPF] /.test(l) && l.split(' ').slice(3, 6).some((f) => tids.has(f))) || (/^[CSP] /.test(l) && seen.get(key(l))! > 1));
       const sks = new Set(mine.map((l) => l.split(' ')[l.startsWith('F ') ? 3 : 2]));
       const theirs = rawLines.filter((l) => mine.includes(l) || (/^O /.test(l) && sks.has(l.split(' ')[2]!)));
       const said = records.filter((r) => r.type !== 'connection');
-      expect(unmatched, JSON.stringify({ raw: theirs.slice(0, 60), said, stderr })).toEqual([]);
+      expect({ unmatched, repeated }, JSON.stringify({ raw: theirs.slice(0, 60), said, stderr })).toEqual({ unmatched: [], repeated: false });
     }
 
     // The hostile name comes out byte-exact in commHex and as U+FFFD-substituted text.

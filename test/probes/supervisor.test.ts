@@ -1,6 +1,6 @@
 // The supervisor and the pipeline around it, driven by a fake bpftrace that
 // replays a real capture (test/fixtures/fake-bpftrace.sh).
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -47,7 +47,12 @@ describe('Supervisor with a replayed capture', () => {
   it('restarts a bpftrace that dies, reports the gap, and keeps the records of both runs', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'srctrace-sup-'));
     const records: SrcRecord[] = [];
-    const tracer = tracerWith({ FAKE_MODE: 'exit-once', FAKE_STATE: join(dir, 'state'), FAKE_CAPTURE: CAPTURE, FAKE_PIDFILE: join(dir, 'pids') }, records);
+    // The second run sees ten new attempts: the capture one minute later (the same starts
+    // again would be repeats, one record each).
+    const later = readFileSync(CAPTURE, 'latin1').replace(/^([SOF]) (\d+)(?: (\d+))?/gm, (_l, k: string, ts: string, enter?: string) =>
+      [k, BigInt(ts) + 60_000_000_000n, ...(k === 'F' ? [BigInt(enter!) + 60_000_000_000n] : [])].join(' '));
+    writeFileSync(join(dir, 'later'), later, 'latin1');
+    const tracer = tracerWith({ FAKE_MODE: 'exit-once', FAKE_STATE: join(dir, 'state'), FAKE_CAPTURE: CAPTURE, FAKE_CAPTURE_NEXT: join(dir, 'later'), FAKE_PIDFILE: join(dir, 'pids') }, records);
     await tracer.start();
     const deadline = Date.now() + 10_000;
     while (!records.some((r) => r.type === 'lost' && r.where === 'restart') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -59,8 +64,11 @@ describe('Supervisor with a replayed capture', () => {
     const gap = records.find((r) => r.type === 'lost' && r.where === 'restart');
     expect(gap?.type === 'lost' && gap.detail).toMatch(/not tracing from .* to .* while bpftrace restarted/);
     expect(summary.restarts).toBe(1);
-    // The capture holds 10 attempts; it was replayed once per run.
-    expect(records.filter((r) => r.type === 'connection')).toHaveLength(20);
+    // The capture holds 10 attempts; each run replayed them (the second a minute later).
+    const conns = records.filter((r) => r.type === 'connection');
+    expect(conns).toHaveLength(20);
+    expect(new Set(conns.map((r) => r.ts)).size).toBe(20);
+    expect(summary.repeats).toBe(0);
     expect(summary.error).toBeNull();
     expect(pidsAlive(join(dir, 'pids'))).toEqual([]);
   });
