@@ -76,9 +76,10 @@ export interface TraceSummary {
   /**
    * Lines and drained entries read beyond the probes' own final count
    * (LineAudit): a repeat on the way from the kernel (bpftrace, the drain
-   * helper), as opposed to one the kernel side stored twice.
+   * helper), as opposed to one the kernel side stored twice. Null when a
+   * bpftrace run ended without a final count (it died, or was killed).
    */
-  surplusLines: number;
+  surplusLines: number | null;
   restarts: number;
   error: ProbeError | null;
 }
@@ -99,7 +100,10 @@ export const PEND_LOST_NOTE = 'its socket had left SYN_SENT while traced, but no
 export function repeatNote(s: Pick<TraceSummary, 'repeats' | 'surplusLines'>): string {
   const surplus = `${s.surplusLines} more line(s) and drained entries read than the probes counted`;
   if (!s.repeats) return s.surplusLines ? `${surplus}: some were repeated on the way from the kernel (records may be doubled)` : '';
-  return `${s.repeats} attempt(s) handed over twice, the repeats dropped (${s.surplusLines ? `${surplus}: repeated on the way from the kernel` : 'the probes counted them twice: repeated in the kernel'})`;
+  const where = s.surplusLines === null
+    ? 'where from is not known: a bpftrace run ended without its final count'
+    : s.surplusLines ? `${surplus}: repeated on the way from the kernel` : 'the probes counted them twice: repeated in the kernel';
+  return `${s.repeats} attempt(s) handed over twice, the repeats dropped (${where})`;
 }
 
 export class Tracer {
@@ -364,7 +368,7 @@ export class Tracer {
   private judgeRun(clean: boolean): void {
     const { missing, surplus } = this.audit.final(clean);
     this.countUnread(missing);
-    this.summary.surplusLines += surplus;
+    this.summary.surplusLines = surplus === null || this.summary.surplusLines === null ? null : this.summary.surplusLines + surplus;
     if (this.forkAudit) this.countUnreadForks(this.forkAudit.final(false).missing);
   }
 
