@@ -62,7 +62,11 @@ export async function runTraceCommand(args: TraceArgs, version: string, extra?: 
       stopReason ??= reason;
       wake();
     };
-    const onSignal = (sig: NodeJS.Signals) => stop(`stopped by ${sig}`);
+    // A second signal while stopping: stop without waiting for the probes' last counts.
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (stopReason !== null) tracer.hurry();
+      stop(`stopped by ${sig}`);
+    };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     process.on('SIGHUP', onSignal);

@@ -86,6 +86,11 @@ export interface TraceSummary {
 
 const mono = () => Number(process.hrtime.bigint());
 
+/** How long stop() waits for the probes' next counts (printed every second). */
+const STOP_COUNTS_WAIT_MS = 1500;
+/** And then for the lines and drained entries those counts cover. */
+const STOP_CATCH_UP_MS = 1000;
+
 /** The error text of a record whose socket had ended without the probes reporting how. */
 export const UNSEEN_NOTE = 'its socket had ended before tracing stopped, but no outcome was seen (lost in the kernel)';
 /** The same, found while tracing (pend-watch.ts). */
@@ -135,6 +140,10 @@ export class Tracer {
   /** Skipped probe runs already reported, for the bpftrace process counted (a restarted one starts from zero). */
   private misses = { pid: 0, reported: 0 };
   private ticks = 0;
+  /** Set while stop() waits for fresh counts (nextCounts). */
+  private countWaiter: ((kind: 'lines' | 'forks' | 'hurry') => void) | null = null;
+  /** hurry() was called: stop() waits for nothing more. */
+  private hurried = false;
   /** Starts carried over at the last bpftrace restart, for its gap record. */
   private carried = 0;
   private readonly readMisses: (pid: number) => number | null;
@@ -195,6 +204,16 @@ export class Tracer {
     this.ticker = setInterval(() => this.tick(mono()), 100);
   }
 
+  /**
+   * A stop under way skips its waits for the probes' last counts (up to 2.5 s),
+   * for a second Ctrl-C: the run's end is then judged by the last count that
+   * came, and lines it covers that had not arrived yet are reported lost.
+   */
+  hurry(): void {
+    this.hurried = true;
+    this.countWaiter?.('hurry');
+  }
+
   /** Settles when supervision ends by itself (bpftrace could not be kept alive). */
   get failed(): Promise<ProbeError | null> {
     return this.supervisor.done;
@@ -204,6 +223,15 @@ export class Tracer {
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = null;
     this.checkMisses(); // while bpftrace still holds its programs
+    // The run's end is judged by the counts as tracing stops (LineAudit.freeze): fresh ones
+    // come within a second; then what they cover is let in (a busy bpftrace reads late, and
+    // what it has not read when stopped stays unread; the helper drains within 250 ms).
+    await this.nextCounts(STOP_COUNTS_WAIT_MS);
+    this.audit.freeze();
+    this.forkAudit?.freeze();
+    for (const until = Date.now() + STOP_CATCH_UP_MS; !this.hurried && Date.now() < until && this.audit.behind + (this.forkAudit?.behind ?? 0) > 0;) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
     // While the probes still watch: an attempt that ends after this read is no loss.
     const connecting = this.synSent(mono());
     const exit = await this.supervisor.stop();
@@ -268,9 +296,11 @@ export class Tracer {
         break;
       case 'line-count':
         this.countUnread(this.audit.onKernelCount(ev.count));
+        this.countWaiter?.('lines');
         break;
       case 'fork-count':
         this.countUnreadForks(this.forkAudit?.onKernelCount(ev.count) ?? 0);
+        this.countWaiter?.('forks');
         break;
       case 'exec':
         this.proc.onExec(ev.pid, ev.startNs, ev.argv, ev.truncated);
@@ -304,6 +334,29 @@ export class Tracer {
       case 'info':
         break;
     }
+  }
+
+  /**
+   * Resolves once the probes have printed their counts again (@lines, and
+   * @forks with --children: every second), or after `ms`; at once if this run
+   * printed none yet (a set without counts, or a run shorter than a second).
+   */
+  private nextCounts(ms: number): Promise<void> {
+    if (!this.audit.hasCounts || this.hurried) return Promise.resolve();
+    const awaited = new Set<'lines' | 'forks'>(this.forkAudit?.hasCounts ? ['lines', 'forks'] : ['lines']);
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.countWaiter = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.countWaiter = (kind) => {
+        if (kind === 'hurry') return done();
+        awaited.delete(kind);
+        if (awaited.size === 0) done();
+      };
+    });
   }
 
   /** Starts the kernel held after their socket had left SYN_SENT: recorded now, attribution kept, and counted. */

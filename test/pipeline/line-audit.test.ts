@@ -79,4 +79,34 @@ describe('LineAudit: lines the probes printed but the agent never read', () => {
     expect(run(13, true, false).surplus).toBeNull();
     expect(new LineAudit().final(false)).toEqual({ missing: 0, surplus: 0 }); // nothing read: nothing to know
   });
+
+  it('judges the run\'s end by the count frozen as tracing stops: lines counted after it (events after the stop, never read) are no loss', () => {
+    const a = new LineAudit();
+    for (let i = 0; i < 10; i++) a.onLine(C);
+    a.onKernelCount(12); // the fresh count the tracer waited for: 2 of its lines still on their way
+    expect(a.hasCounts).toBe(true);
+    a.freeze();
+    expect(a.behind).toBe(2); // the tracer lets them arrive before it stops bpftrace
+    a.onLine(C);
+    a.onCounted();
+    expect(a.behind).toBe(0);
+    a.onExitMarker();
+    expect(a.onKernelCount(40)).toBe(0); // the exit count: 28 more, printed after the stop and never read
+    expect(a.final(true)).toEqual({ missing: 0, surplus: 0 });
+    // Without a freeze, the exit count is judged (the run could not wait for a fresh count).
+    const b = new LineAudit();
+    for (let i = 0; i < 12; i++) b.onLine(C);
+    b.onKernelCount(12);
+    b.onExitMarker();
+    b.onKernelCount(40);
+    expect(b.final(true).missing).toBe(28);
+    // A frozen count whose lines never came is loss at the end, as before.
+    const c = new LineAudit();
+    for (let i = 0; i < 10; i++) c.onLine(C);
+    c.onKernelCount(12);
+    c.freeze();
+    expect(c.final(true).missing).toBe(2);
+    expect(c.hasCounts).toBe(false); // a new run starts without counts
+  });
 });
+
