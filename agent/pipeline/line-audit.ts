@@ -119,12 +119,14 @@ export class LineAudit {
    * and entries read beyond what they counted, which only a repeat on the
    * way (bpftrace, the drain helper, the agent) explains; judged only when
    * bpftrace exited on its own terms (`clean`) after END, as only then is its
-   * last count known to be final; null when it cannot be (and anything was read).
+   * last count known to be final; null when it cannot be, or when fewer were
+   * read than counted (a repeat could hide behind those), and anything was read.
    */
   final(clean: boolean): { missing: number; surplus: number | null } {
     const latest = this.frozen ?? this.snapshots.at(-1);
     const missing = latest === undefined ? 0 : this.judge(latest);
-    const surplus = clean && this.exitCount !== null ? Math.max(0, this.read - this.exitCount) : this.read === 0 ? 0 : null;
+    // Fewer read than counted (lines after the stop, or lost): a repeat could hide behind them.
+    const surplus = clean && this.exitCount !== null && this.read >= this.exitCount ? this.read - this.exitCount : this.read === 0 ? 0 : null;
     this.received = 0;
     this.read = 0;
     this.snapshots = [];
