@@ -76,8 +76,9 @@ export interface TraceSummary {
   /**
    * Lines and drained entries read beyond the probes' own final count
    * (LineAudit): a repeat on the way from the kernel (bpftrace, the drain
-   * helper), as opposed to one the kernel side stored twice. Null when a
-   * bpftrace run ended without a final count (it died, or was killed).
+   * helper), as opposed to one the kernel side stored twice. Null when that
+   * cannot be known: a bpftrace run ended without a final count (it died),
+   * or fewer were read than counted (lines after the stop, or lost).
    */
   surplusLines: number | null;
   restarts: number;
@@ -106,7 +107,7 @@ export function repeatNote(s: Pick<TraceSummary, 'repeats' | 'surplusLines'>): s
   const surplus = `${s.surplusLines} more line(s) and drained entries read than the probes counted`;
   if (!s.repeats) return s.surplusLines ? `${surplus}: some were repeated on the way from the kernel (records may be doubled)` : '';
   const where = s.surplusLines === null
-    ? 'where from is not known: a bpftrace run ended without its final count'
+    ? 'where from is not known: not every line the probes counted was read'
     : s.surplusLines ? `${surplus}: repeated on the way from the kernel` : 'the probes counted them twice: repeated in the kernel';
   return `${s.repeats} attempt(s) handed over twice, the repeats dropped (${where})`;
 }
