@@ -45,6 +45,8 @@ export interface TraceOptions {
   pendDumpSeconds?: number;
   /** Seconds after its SYN (kernel time) before an attempt the agent holds without an outcome is checked for loss (the CLI reads SRCTRACE_OUTCOME_DEADLINE_S), default 180. */
   outcomeDeadlineSeconds?: number;
+  /** How long stop() waits for the probes' next counts (default 1.5 s; tests lengthen it). */
+  stopCountsWaitMs?: number;
   /** Reads which SYN_SENT sockets every namespace (or those in `only`) has (syn-sent.ts; tests inject one). */
   synSentSnapshot?: (atNs: number, only?: ReadonlySet<number>) => SynSentSnapshot;
 }
@@ -227,7 +229,7 @@ export class Tracer {
     // The run's end is judged by the counts as tracing stops (LineAudit.freeze): fresh ones
     // come within a second; then what they cover is let in (a busy bpftrace reads late, and
     // what it has not read when stopped stays unread; the helper drains within 250 ms).
-    await this.nextCounts(STOP_COUNTS_WAIT_MS);
+    await this.nextCounts(this.opts.stopCountsWaitMs ?? STOP_COUNTS_WAIT_MS);
     this.audit.freeze();
     this.forkAudit?.freeze();
     for (const until = Date.now() + STOP_CATCH_UP_MS; !this.hurried && Date.now() < until && this.audit.behind + (this.forkAudit?.behind ?? 0) > 0;) {

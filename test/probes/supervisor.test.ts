@@ -43,6 +43,31 @@ function tracerWith(env: Record<string, string>, records: SrcRecord[]) {
   });
 }
 
+describe('Tracer stopping', () => {
+  it('waits for the probes\' next counts before it stops bpftrace, unless hurried (a second Ctrl-C)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'srctrace-sup-'));
+    writeFileSync(join(dir, 'lines'), '@lines: 0\n'); // one count after READY, then none
+    Object.assign(process.env, { FAKE_LINES: join(dir, 'lines'), FAKE_PIDFILE: join(dir, 'pids') });
+    const records: SrcRecord[] = [];
+    const tracer = new Tracer({
+      backend: 'tracepoint', bpftrace: FAKE, filter: { pids: [], comms: [] }, program: 'fake program',
+      sinks: [{ write: (r) => records.push(r), close: async () => {} }], stopCountsWaitMs: 60_000,
+    });
+    await tracer.start();
+    await new Promise((r) => setTimeout(r, 300)); // the count is read
+    let stopped = false;
+    const stopping = tracer.stop('test over').then((s) => ((stopped = true), s));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(stopped, 'waiting for a count that does not come').toBe(false);
+    expect(pidsAlive(join(dir, 'pids')), 'bpftrace still runs while srctrace waits').toHaveLength(1);
+    tracer.hurry();
+    const summary = await stopping;
+    expect(summary).toMatchObject({ lostKernel: 0, error: null });
+    expect(records.at(-1)).toMatchObject({ type: 'status', state: 'stopped' });
+    expect(pidsAlive(join(dir, 'pids'))).toEqual([]);
+  }, 20_000);
+});
+
 describe('Supervisor with a replayed capture', () => {
   it('restarts a bpftrace that dies, reports the gap, and keeps the records of both runs', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'srctrace-sup-'));
