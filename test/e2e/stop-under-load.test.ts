@@ -26,7 +26,8 @@ describe.skipIf(!isRoot)(`stopping under load${isRoot ? '' : ` (skipped: ${NOT_R
     // A shell that forks a subshell per connect, each refused by a closed loopback port: a
     // fork line and a connect() error line per connect, all below --pid; hundreds a second
     // (at full speed, with both CPUs busy, bpftrace 0.27 lost fork lines for real).
-    const load = execa('bash', ['-c', 'while :; do (exec 3<>/dev/tcp/127.0.0.1/1) 2>/dev/null; sleep 0.001; done'], { reject: false });
+    // It dies with the test run, however that ends (a loop left behind would load every later test).
+    const load = execa('setpriv', ['--pdeathsig', 'KILL', 'bash', '-c', 'while :; do (exec 3<>/dev/tcp/127.0.0.1/1) 2>/dev/null; sleep 0.001; done'], { reject: false });
     loads.push(load);
     for (let stop = 1; stop <= 3; stop++) {
       const raw = join(dir(), `raw-${stop}.log`);
