@@ -29,42 +29,54 @@ export function isForkLine(line: string): boolean {
 
 const LAG = 2;
 
+/** What the audit knows of one bpftrace run (a restarted bpftrace counts from zero). */
+interface Run {
+  /** Lines and entries read, plus those bpftrace reported lost (see onReportedLoss). */
+  received: number;
+  /** Only those read: more than the probes counted means some arrived twice. */
+  read: number;
+  /** Snapshots not judged yet, oldest first (at most LAG + 1). */
+  snapshots: number[];
+  reported: number;
+  /** Counts printed so far. */
+  counts: number;
+  /** END's marker was read: counts from now on are bpftrace's last, printed as it exits. */
+  exiting: boolean;
+  exitCount: number | null;
+  /** The count as tracing was to stop (freeze): what the run's end is judged by. */
+  frozen: number | null;
+}
+
+const newRun = (): Run => ({ received: 0, read: 0, snapshots: [], reported: 0, counts: 0, exiting: false, exitCount: null, frozen: null });
+
 export class LineAudit {
   /** `counted`: which lines the kernel's count covers (@lines by default; isForkLine for @forks). */
   constructor(private readonly counted: (line: string) => boolean = isCountedLine) {}
 
-  /** Lines and entries read, plus those bpftrace reported lost (see onReportedLoss). */
-  private received = 0;
-  /** Only those read: more than the probes counted means some arrived twice. */
-  private read = 0;
-  /** Snapshots not judged yet, oldest first (at most LAG + 1). */
-  private snapshots: number[] = [];
-  private reported = 0;
-  /** END's marker was read: counts from now on are bpftrace's last, printed as it exits. */
-  private exiting = false;
-  private exitCount: number | null = null;
-  /** The count as tracing was to stop (freeze): what the run's end is judged by. */
-  private frozen: number | null = null;
-  /** Whether this run printed any count yet. */
-  hasCounts = false;
+  private run = newRun();
+
+  /** Counts this bpftrace run has printed so far (the tracer waits for the next one before it stops). */
+  get counts(): number {
+    return this.run.counts;
+  }
 
   /** Call for every line bpftrace printed (cheap check inside). */
   onLine(line: string): void {
     if (this.counted(line)) {
-      this.received++;
-      this.read++;
+      this.run.received++;
+      this.run.read++;
     }
   }
 
   /** A connect the drain helper took out of @done (counted in @lines like a C line). */
   onCounted(): void {
-    this.received++;
-    this.read++;
+    this.run.received++;
+    this.run.read++;
   }
 
   /** END ran (its Z marker): the count bpftrace prints after it, as it exits, covers every line and entry. */
   onExitMarker(): void {
-    this.exiting = true;
+    this.run.exiting = true;
   }
 
   /**
@@ -79,7 +91,7 @@ export class LineAudit {
    * reported as one.
    */
   freeze(): void {
-    this.frozen = this.snapshots.at(-1) ?? null;
+    this.run.frozen = this.run.snapshots.at(-1) ?? null;
   }
 
   /**
@@ -88,7 +100,8 @@ export class LineAudit {
    * them: bpftrace leaves what it has not read by then unread for good).
    */
   get behind(): number {
-    return this.frozen === null ? 0 : Math.max(0, this.frozen - this.received - this.reported);
+    const r = this.run;
+    return r.frozen === null ? 0 : Math.max(0, r.frozen - r.received - r.reported);
   }
 
   /**
@@ -97,19 +110,20 @@ export class LineAudit {
    * events, so this can only under-report, never count a loss twice).
    */
   onReportedLoss(n: number): void {
-    this.received += n;
+    this.run.received += n;
   }
 
   /** A new @lines snapshot; returns lines now known to be lost (not yet reported). */
   onKernelCount(count: number): number {
+    const r = this.run;
     // The count only grows within one bpftrace run; ignore a stale or repeated print.
-    const latest = this.snapshots.at(-1);
+    const latest = r.snapshots.at(-1);
     if (latest !== undefined && count < latest) return 0;
-    this.hasCounts = true;
-    if (this.exiting) this.exitCount = count;
-    if (this.frozen !== null) return 0; // after the stop: not judged (freeze)
-    this.snapshots.push(count);
-    return this.snapshots.length > LAG ? this.judge(this.snapshots.shift()!) : 0;
+    r.counts++;
+    if (r.exiting) r.exitCount = count;
+    if (r.frozen !== null) return 0; // after the stop: not judged (freeze)
+    r.snapshots.push(count);
+    return r.snapshots.length > LAG ? this.judge(r.snapshots.shift()!) : 0;
   }
 
   /**
@@ -123,25 +137,20 @@ export class LineAudit {
    * read than counted (a repeat could hide behind those), and anything was read.
    */
   final(clean: boolean): { missing: number; surplus: number | null } {
-    const latest = this.frozen ?? this.snapshots.at(-1);
+    const r = this.run;
+    const latest = r.frozen ?? r.snapshots.at(-1);
     const missing = latest === undefined ? 0 : this.judge(latest);
     // Fewer read than counted (lines after the stop, or lost): a repeat could hide behind them.
-    const surplus = clean && this.exitCount !== null && this.read >= this.exitCount ? this.read - this.exitCount : this.read === 0 ? 0 : null;
-    this.received = 0;
-    this.read = 0;
-    this.snapshots = [];
-    this.reported = 0;
-    this.exiting = false;
-    this.exitCount = null;
-    this.frozen = null;
-    this.hasCounts = false;
+    const surplus = clean && r.exitCount !== null && r.read >= r.exitCount ? r.read - r.exitCount : r.read === 0 ? 0 : null;
+    this.run = newRun();
     return { missing, surplus };
   }
 
   private judge(kernelCount: number): number {
-    const missing = kernelCount - this.received - this.reported;
+    const r = this.run;
+    const missing = kernelCount - r.received - r.reported;
     if (missing <= 0) return 0;
-    this.reported += missing;
+    r.reported += missing;
     return missing;
   }
 }

@@ -143,8 +143,6 @@ export class Tracer {
   /** Skipped probe runs already reported, for the bpftrace process counted (a restarted one starts from zero). */
   private misses = { pid: 0, reported: 0 };
   private ticks = 0;
-  /** Set while stop() waits for fresh counts (nextCounts). */
-  private countWaiter: ((kind: 'lines' | 'forks' | 'hurry') => void) | null = null;
   /** hurry() was called: stop() waits for nothing more. */
   private hurried = false;
   /** Starts carried over at the last bpftrace restart, for its gap record. */
@@ -214,7 +212,6 @@ export class Tracer {
    */
   hurry(): void {
     this.hurried = true;
-    this.countWaiter?.('hurry');
   }
 
   /** Settles when supervision ends by itself (bpftrace could not be kept alive). */
@@ -226,15 +223,7 @@ export class Tracer {
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = null;
     this.checkMisses(); // while bpftrace still holds its programs
-    // The run's end is judged by the counts as tracing stops (LineAudit.freeze): fresh ones
-    // come within a second; then what they cover is let in (a busy bpftrace reads late, and
-    // what it has not read when stopped stays unread; the helper drains within 250 ms).
-    await this.nextCounts(this.opts.stopCountsWaitMs ?? STOP_COUNTS_WAIT_MS);
-    this.audit.freeze();
-    this.forkAudit?.freeze();
-    for (const until = Date.now() + STOP_CATCH_UP_MS; !this.hurried && Date.now() < until && this.audit.behind + (this.forkAudit?.behind ?? 0) > 0;) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await this.settleCounts();
     // While the probes still watch: an attempt that ends after this read is no loss.
     const connecting = this.synSent(mono());
     const exit = await this.supervisor.stop();
@@ -299,11 +288,9 @@ export class Tracer {
         break;
       case 'line-count':
         this.countUnread(this.audit.onKernelCount(ev.count));
-        this.countWaiter?.('lines');
         break;
       case 'fork-count':
         this.countUnreadForks(this.forkAudit?.onKernelCount(ev.count) ?? 0);
-        this.countWaiter?.('forks');
         break;
       case 'exec':
         this.proc.onExec(ev.pid, ev.startNs, ev.argv, ev.truncated);
@@ -340,26 +327,24 @@ export class Tracer {
   }
 
   /**
-   * Resolves once the probes have printed their counts again (@lines, and
-   * @forks with --children: every second), or after `ms`; at once if this run
-   * printed none yet (a set without counts, or a run shorter than a second).
+   * Before bpftrace is stopped: the run's end is judged by the probes' counts
+   * as tracing stops (LineAudit.freeze). Waits for fresh ones (printed every
+   * second; not at all if this run printed none yet: a set without counts,
+   * or a run shorter than a second), then for the lines and drained entries
+   * they cover (a busy bpftrace reads late, and what it has not read when
+   * stopped stays unread; the helper drains within 250 ms). hurry() ends
+   * either wait.
    */
-  private nextCounts(ms: number): Promise<void> {
-    if (!this.audit.hasCounts || this.hurried) return Promise.resolve();
-    const awaited = new Set<'lines' | 'forks'>(this.forkAudit?.hasCounts ? ['lines', 'forks'] : ['lines']);
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.countWaiter = null;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.countWaiter = (kind) => {
-        if (kind === 'hurry') return done();
-        awaited.delete(kind);
-        if (awaited.size === 0) done();
-      };
-    });
+  private async settleCounts(): Promise<void> {
+    const audits = [this.audit, ...(this.forkAudit ? [this.forkAudit] : [])].filter((a) => a.counts > 0);
+    const seen = audits.map((a) => a.counts);
+    const waitWhile = async (ms: number, pending: () => boolean) => {
+      for (const until = Date.now() + ms; !this.hurried && Date.now() < until && pending();) await new Promise((r) => setTimeout(r, 10));
+    };
+    await waitWhile(this.opts.stopCountsWaitMs ?? STOP_COUNTS_WAIT_MS, () => audits.some((a, i) => a.counts === seen[i]));
+    this.audit.freeze();
+    this.forkAudit?.freeze();
+    await waitWhile(STOP_CATCH_UP_MS, () => this.audit.behind + (this.forkAudit?.behind ?? 0) > 0);
   }
 
   /** Starts the kernel held after their socket had left SYN_SENT: recorded now, attribution kept, and counted. */
